@@ -1,0 +1,90 @@
+"""Assembling training corpora: annotated sources in, stratified train/dev `.spacy` files out.
+
+The real gold dev set is never an input here: it is only ever used to evaluate.
+"""
+
+from __future__ import annotations
+
+import random
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+
+from spacy.tokens import Doc, DocBin
+from wasabi import msg
+
+from .io.annotations import read_annotations
+from .io.errors import FormatError
+from .relations import has_relations
+
+
+def stratum(doc: Doc) -> str:
+    """The rarest relation label in a doc (or NONE): what the split is stratified on."""
+    labels = sorted({rel.label for rel in doc._.relations})
+    return labels[0] if labels else "NONE"
+
+
+def stratified_split(docs: Sequence[Doc], dev_fraction: float, seed: int = 0
+                     ) -> tuple[list[Doc], list[Doc]]:
+    groups: dict[str, list[Doc]] = {}
+    for doc in docs:
+        groups.setdefault(stratum(doc), []).append(doc)
+    rng = random.Random(seed)
+    train, dev = [], []
+    for key in sorted(groups):
+        group = groups[key]
+        rng.shuffle(group)
+        n_dev = round(len(group) * dev_fraction)
+        dev.extend(group[:n_dev])
+        train.extend(group[n_dev:])
+    return train, dev
+
+
+def count_table(parts: dict[str, Iterable[Doc]]) -> tuple[list[str], list[list]]:
+    """Rows of per-label counts (docs, entities by type, relations by label) per part."""
+    counts = {}
+    for name, docs in parts.items():
+        c: Counter = Counter()
+        for doc in docs:
+            c["docs"] += 1
+            c.update(f"ent:{e.label_}" for e in doc.ents)
+            c.update(rel.label for rel in doc._.relations)
+        counts[name] = c
+    keys = sorted({k for c in counts.values() for k in c}, key=lambda k: (k != "docs", k))
+    return ["", *counts], [[k, *(counts[n][k] for n in counts)] for k in keys]
+
+
+def write_docbin(docs: Iterable[Doc], path: Path) -> int:
+    db = DocBin(store_user_data=True, docs=docs)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(path.name + ".tmp")
+    db.to_disk(tmp)
+    tmp.replace(path)
+    return len(db)
+
+
+def build_corpus(nlp, annotated: Sequence[Path], weak: Sequence[Path], train_path: Path,
+                 dev_path: Path, dev_fraction: float = 0.15, seed: int = 0) -> dict:
+    """Split the hand-annotated docs into train/dev by stratum; weakly labeled docs go to train
+    only (the dev part measures against hand labels). Bad lines are reported and skipped."""
+    errors: list[FormatError] = []
+    read = {path: list(read_annotations(path, nlp.make_doc, errors)) for path in
+            (*annotated, *weak)}
+    for err in errors:
+        msg.warn(str(err))
+    hand = [doc for path in annotated for doc in read[path]]
+    weak_docs = [doc for path in weak for doc in read[path]]
+    hand_train, dev = stratified_split(hand, dev_fraction, seed)
+    weak_docs = [doc for doc in weak_docs if has_relations(doc)]
+    train = hand_train + weak_docs
+    random.Random(seed).shuffle(train)
+    write_docbin(train, train_path)
+    write_docbin(dev, dev_path)
+    header, rows = count_table({"hand train": hand_train,
+                                "weak train": weak_docs, "dev": dev})
+    msg.table(rows, header=header, divider=True)
+    for path, docs in read.items():
+        msg.info(f"{path}: {len(docs)} docs read")
+    msg.info(f"{len(errors)} bad lines skipped; wrote {len(train)} train docs to {train_path}, "
+             f"{len(dev)} dev docs to {dev_path}")
+    return {"train": len(train), "dev": len(dev), "errors": len(errors)}

@@ -1,0 +1,50 @@
+"""Entities from raw text: the rule layer (a configured `span_ruler`) and sentence splitting.
+
+`make_entity_ruler(nlp, vocab_dir)` adds spaCy's `span_ruler` set to write `doc.ents`, filled
+with the patterns of `patterns.py`; the patterns are stored with the pipeline, so a saved
+pipeline needs no vocab directory. `add_sentencizer(nlp)` adds the `paleo_sentencizer`.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from spacy.language import Language
+from spacy.pipeline import SpanRuler
+
+from . import filters as _filters  # noqa: F401  (registers paleo_re.longest_ents_filter.v1)
+from .patterns import build_patterns
+from .sentences import PaleoSentencizer, make_paleo_sentencizer
+
+__all__ = ["PaleoSentencizer", "add_sentencizer", "make_entity_ruler",
+           "make_paleo_sentencizer"]
+
+
+def make_entity_ruler(nlp: Language, vocab_dir: str | Path | None, name: str = "entity_ruler",
+                      before: str | None = None, after: str | None = None,
+                      overwrite: bool = False) -> SpanRuler:
+    """Add a `span_ruler` named `name` that sets `doc.ents` from the rule patterns.
+
+    `vocab_dir` holds the gazetteers (`taxa.txt`, `strat_units.txt`, `chrono_units.txt`,
+    `localities.txt`); `None` uses only the built-in lists and rules. With `overwrite=False`,
+    entities already on the doc are kept and the rules only fill the gaps.
+    """
+    config = {
+        "spans_key": None,
+        "annotate_ents": True,
+        "ents_filter": {"@misc": "paleo_re.longest_ents_filter.v1"},
+        "overwrite": overwrite,
+        "validate": False,
+    }
+    ruler = nlp.add_pipe("span_ruler", name=name, config=config, before=before, after=after)
+    assert isinstance(ruler, SpanRuler)
+    ruler.add_patterns(build_patterns(vocab_dir))
+    return ruler
+
+
+def add_sentencizer(nlp: Language, name: str = "paleo_sentencizer", first: bool = True
+                    ) -> PaleoSentencizer:
+    """Add the `paleo_sentencizer` (first in the pipeline by default)."""
+    component = nlp.add_pipe("paleo_sentencizer", name=name, first=first)
+    assert isinstance(component, PaleoSentencizer)
+    return component

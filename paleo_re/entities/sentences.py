@@ -1,0 +1,112 @@
+"""Sentence boundaries for paleontology PDF text.
+
+spaCy's `sentencizer` splits at every full stop, which in this literature cuts taxon names
+(`C. mucrora`), citations (`Smith et al. (2003)`, `fig. 2`), nomenclature (`n. sp.`) and
+unit abbreviations (`Marjum Fm.`) in half, and relations never cross sentences. This component
+splits only where a stop ends a sentence: not after a known abbreviation or a single letter
+(initials, abbreviated genera), not inside parentheses, and only before a token that can start
+a sentence. Its only state is its config, so it saves and loads with the pipeline.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from spacy.language import Language
+from spacy.tokens import Doc
+
+# Lower-cased words that end with a stop without ending a sentence.
+DEFAULT_ABBREVIATIONS = (
+    "al", "fig", "figs", "pl", "pls", "sp", "spp", "nov", "gen", "cf", "aff", "ca", "e.g",
+    "i.e", "eg", "ie", "fm", "fms", "mbr", "mt", "mts", "st", "no", "nos", "vol", "vols", "pp",
+    "p", "ed", "eds", "ser", "approx", "resp", "incl", "var", "subsp", "ssp", "vs", "cit",
+    "op", "loc", "nr", "dept", "univ", "jr", "sr", "dr", "prof", "mr", "mrs", "ms", "indet",
+    "emend", "nom", "nud", "sect", "spec", "fam", "ord", "subgen", "syn", "pers", "comm",
+    "geol", "paleont", "palaeont", "bull", "proc", "trans", "j", "v", "tab", "text-fig",
+    "text-figs", "cm", "mm", "km", "lat", "long", "n", "s", "e", "w", "ne", "nw", "se", "sw",
+    "co", "inc", "ltd", "etc", "lst", "sh", "gp", "dol", "cgte",
+)
+SENTENCE_END = frozenset([".", "!", "?", "…", "..."])
+CLOSERS = frozenset([")", "]", "”", "’", '"', "'"])
+OPENERS = frozenset(["(", "[", "“", "‘", '"', "'"])
+
+
+class PaleoSentencizer:
+    """Rule-based sentence splitter: see the module docstring for the rules."""
+
+    def __init__(self, name: str = "paleo_sentencizer",
+                 abbreviations: Iterable[str] | None = None, max_paren_tokens: int = 60):
+        self.name = name
+        self.abbreviations = frozenset(
+            a.lower().rstrip(".") for a in (abbreviations or DEFAULT_ABBREVIATIONS))
+        self.max_paren_tokens = max_paren_tokens
+
+    def _ends_at(self, doc: Doc, i: int) -> bool:
+        """Whether token `i` is a stop that ends a sentence."""
+        token = doc[i]
+        if token.text in SENTENCE_END:
+            if i == 0:
+                return False
+            word = doc[i - 1].text
+        elif token.text.endswith(".") and len(token.text) > 1:
+            word = token.text[:-1]  # a token that kept its stop (`Mt.`, `n.`, `C.`)
+        else:
+            return False
+        if token.text in ("!", "?"):
+            return True
+        low = word.lower()
+        if low in self.abbreviations or low.rstrip(".") in self.abbreviations:
+            return False
+        if len(word) == 1 and word.isalpha():
+            return False  # initials (`G. W. Stose`) and abbreviated genera (`C. mucrora`)
+        if len(word) <= 3 and "." in word:
+            return False  # `i.e`, `U.S`
+        return True
+
+    def _starts_sentence(self, token_text: str) -> bool:
+        first = token_text[0]
+        return first.isupper() or first.isdigit() or token_text in OPENERS
+
+    def __call__(self, doc: Doc) -> Doc:
+        if len(doc) == 0:
+            return doc
+        starts = [False] * len(doc)
+        starts[0] = True
+        depth, opened_at = 0, 0
+        i = 0
+        while i < len(doc):
+            text = doc[i].text
+            if text in ("(", "["):
+                if depth == 0:
+                    opened_at = i
+                depth += 1
+            elif text in (")", "]") and depth > 0:
+                depth -= 1
+            if depth > 0 and i - opened_at > self.max_paren_tokens:
+                depth = 0  # an unclosed bracket from PDF noise must not swallow the text
+            if depth == 0 and self._ends_at(doc, i):
+                j = i + 1
+                while j < len(doc) and doc[j].text in CLOSERS and doc[j].text not in OPENERS:
+                    j += 1
+                if j < len(doc) and self._starts_sentence(doc[j].text):
+                    starts[j] = True
+                    i = j
+                    continue
+            i += 1
+        for token, start in zip(doc, starts, strict=True):
+            token.is_sent_start = start
+        return doc
+
+    def pipe(self, docs: Iterable[Doc], batch_size: int = 128) -> Iterable[Doc]:
+        for doc in docs:
+            yield self(doc)
+
+
+@Language.factory(
+    "paleo_sentencizer",
+    assigns=["token.is_sent_start", "doc.sents"],
+    default_config={"abbreviations": None, "max_paren_tokens": 60},
+)
+def make_paleo_sentencizer(nlp: Language, name: str, abbreviations: list[str] | None,
+                           max_paren_tokens: int) -> PaleoSentencizer:
+    return PaleoSentencizer(name, abbreviations, max_paren_tokens)

@@ -1,0 +1,302 @@
+"""The `relation_extractor` component: type-valid entity pairs in, `doc._.relations` out."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from itertools import islice
+from typing import Any
+
+import numpy
+from spacy.language import Language
+from spacy.pipeline import TrainablePipe
+from spacy.tokens import Doc, Span
+from spacy.training import Example, validate_examples, validate_get_examples
+from spacy.vocab import Vocab
+from thinc.api import Config, Model, Optimizer
+from thinc.types import Floats2d
+
+from .candidates import CandidateGenerator, candidates_to_ragged
+from .relations import Relation, has_relations, set_relations
+from .schema import DEFAULT_SCHEMA, Schema
+from .scorer import score_relations
+
+DEFAULT_MODEL_CONFIG = """
+[model]
+@architectures = "paleo_re.RelationModel.v1"
+hidden_width = 256
+dropout = 0.1
+
+[model.tok2vec]
+@architectures = "spacy.HashEmbedCNN.v2"
+pretrained_vectors = null
+width = 96
+depth = 2
+embed_size = 2000
+window_size = 1
+maxout_pieces = 3
+subword_features = true
+
+[model.pair_features]
+@architectures = "paleo_re.PairFeatures.v1"
+type_width = 16
+distance_width = 16
+context = true
+"""
+DEFAULT_MODEL = Config().from_str(DEFAULT_MODEL_CONFIG)["model"]
+
+Pairs = list[tuple[Span, Span]]
+
+
+@Language.factory(
+    "relation_extractor",
+    assigns=["doc._.relations"],
+    requires=["doc.ents"],
+    default_config={
+        "model": DEFAULT_MODEL,
+        "schema": {"@misc": "paleo_re.default_schema.v1"},
+        "candidates": {"@misc": "paleo_re.candidates.v1", "max_distance": 100,
+                       "same_sentence": True},
+        "threshold": 0.5,
+        "thresholds": {},
+        "class_weights": {},
+        "label_smoothing": 0.0,
+        "use_gold_ents": True,
+        "scorer": {"@scorers": "paleo_re.relation_scorer.v1"},
+    },
+    default_score_weights={"rel_macro_f": 1.0, "rel_micro_f": 0.0, "rel_micro_p": None,
+                           "rel_micro_r": None},
+)
+def make_relation_extractor(
+    nlp: Language,
+    name: str,
+    model: Model,
+    schema: dict[str, list[str]],
+    candidates: CandidateGenerator,
+    threshold: float,
+    thresholds: dict[str, float],
+    class_weights: dict[str, float],
+    label_smoothing: float,
+    use_gold_ents: bool,
+    scorer: Callable | None,
+) -> RelationExtractor:
+    """Create a relation extractor.
+
+    schema: relation label -> [head entity label, tail entity label]; set your own with
+        {"@misc": "paleo_re.schema.v1", "labels": {...}}.
+    threshold, thresholds: a pair gets its best label when that label's probability reaches
+        `thresholds[label]` (default `threshold`); otherwise it is NO_RELATION.
+    class_weights: loss weight per class (NO_RELATION or a label; default 1.0).
+    label_smoothing: mass spread uniformly over the classes in the training targets.
+    use_gold_ents: in training, copy the reference entities onto the predicted docs, so the
+        extractor can be trained without an upstream entity recogniser annotating.
+    """
+    return RelationExtractor(
+        nlp.vocab, model, name, schema=schema, candidates=candidates, threshold=threshold,
+        thresholds=thresholds, class_weights=class_weights, label_smoothing=label_smoothing,
+        use_gold_ents=use_gold_ents, scorer=scorer,
+    )
+
+
+class RelationExtractor(TrainablePipe):
+    def __init__(
+        self,
+        vocab: Vocab,
+        model: Model,
+        name: str = "relation_extractor",
+        *,
+        schema: dict[str, list[str]] = DEFAULT_SCHEMA,
+        candidates: CandidateGenerator | None = None,
+        threshold: float = 0.5,
+        thresholds: dict[str, float] | None = None,
+        class_weights: dict[str, float] | None = None,
+        label_smoothing: float = 0.0,
+        use_gold_ents: bool = True,
+        scorer: Callable | None = score_relations,
+    ) -> None:
+        self.vocab = vocab
+        self.model = model
+        self.name = name
+        self.candidates = candidates or CandidateGenerator()
+        self.scorer = scorer
+        self.cfg: dict[str, Any] = {
+            "schema": Schema.from_dict(schema).to_dict(),
+            "threshold": threshold,
+            "thresholds": dict(thresholds or {}),
+            "class_weights": dict(class_weights or {}),
+            "label_smoothing": label_smoothing,
+            "use_gold_ents": use_gold_ents,
+        }
+
+    @property
+    def schema(self) -> Schema:
+        return Schema.from_dict(self.cfg["schema"])
+
+    @property
+    def labels(self) -> tuple[str, ...]:
+        return self.schema.labels
+
+    @property
+    def label_data(self) -> dict[str, list[str]]:
+        return self.cfg["schema"]
+
+    def add_label(self, label: str, signature: tuple[str, str] | None = None) -> int:
+        """Add a label with its (head type, tail type); returns 0 if it was already there."""
+        if label in self.labels:
+            return 0
+        if signature is None:
+            raise ValueError(f"Label '{label}' needs a (head type, tail type) signature")
+        if self.model.get_ref("output_layer").has_dim("nO"):
+            raise ValueError(f"Cannot add label '{label}' to '{self.name}' after initialization")
+        self.cfg["schema"] = self.schema.with_label(label, *signature).to_dict()
+        return 1
+
+    def threshold_for(self, label: str) -> float:
+        return float(self.cfg["thresholds"].get(label, self.cfg["threshold"]))
+
+    # -- prediction ---------------------------------------------------------------------
+
+    def _candidates(self, docs: Iterable[Doc]) -> list[Pairs]:
+        schema = self.schema
+        return [self.candidates(doc, schema) for doc in docs]
+
+    def predict(self, docs: Iterable[Doc]) -> tuple[list[Pairs], Floats2d]:
+        docs = list(docs)
+        pairs = self._candidates(docs)
+        n_classes = len(self.schema.classes)
+        if not any(pairs):
+            return pairs, self.model.ops.alloc2f(0, n_classes)
+        scores = self.model.predict((docs, candidates_to_ragged(self.model.ops, pairs,
+                                                                 self.schema)))
+        return pairs, scores
+
+    def set_annotations(self, docs: Iterable[Doc], predictions: tuple[list[Pairs], Floats2d]
+                        ) -> None:
+        all_pairs, scores = predictions
+        scores = self.model.ops.to_numpy(scores)
+        labels = self.labels
+        thresholds = numpy.asarray([self.threshold_for(label) for label in labels], dtype="f")
+        i = 0
+        for doc, pairs in zip(docs, all_pairs):
+            if not pairs:
+                continue
+            probs = scores[i:i + len(pairs), 1:]
+            i += len(pairs)
+            passing = numpy.where(probs >= thresholds, probs, -1.0)
+            best = passing.argmax(axis=1)
+            set_relations(doc, [
+                Relation(head, tail, labels[k], float(probs[j, k]))
+                for j, ((head, tail), k) in enumerate(zip(pairs, best))
+                if passing[j, k] >= 0
+            ])
+
+    # -- training -----------------------------------------------------------------------
+
+    def _ensure_ents(self, examples: Iterable[Example]) -> list[Example]:
+        """With `use_gold_ents`, train on the reference entities (aligned to predicted tokens)."""
+        if not self.cfg["use_gold_ents"]:
+            return list(examples)
+        copies = []
+        for eg in examples:
+            ents, _ = eg.get_aligned_ents_and_ner()
+            eg = eg.copy()
+            eg.predicted.ents = ents
+            copies.append(eg)
+        return copies
+
+    def score(self, examples: Iterable[Example], **kwargs: Any) -> dict[str, Any]:
+        """Score, with `use_gold_ents`, on the reference entities: `Language.evaluate` runs the
+        pipeline on docs that have no entities when nothing upstream recognises them."""
+        if self.cfg["use_gold_ents"]:
+            examples = self._ensure_ents(examples)
+            for eg, doc in zip(examples, self.pipe(eg.predicted for eg in examples)):
+                eg.predicted = doc
+        return super().score(examples, **kwargs)
+
+    def update(self, examples: Iterable[Example], *, drop: float = 0.0,
+               sgd: Optimizer | None = None, losses: dict[str, float] | None = None
+               ) -> dict[str, float]:
+        if losses is None:
+            losses = {}
+        losses.setdefault(self.name, 0.0)
+        validate_examples(examples, "RelationExtractor.update")
+        examples = self._ensure_ents(examples)
+        docs = [eg.predicted for eg in examples]
+        pairs = self._candidates(docs)
+        if not any(pairs):
+            return losses
+        self.model.attrs["dropout"] = drop
+        scores, backprop = self.model.begin_update(
+            (docs, candidates_to_ragged(self.model.ops, pairs, self.schema)))
+        loss, d_scores = self._loss(examples, pairs, scores)
+        backprop(d_scores)
+        if sgd is not None:
+            self.finish_update(sgd)
+        losses[self.name] += loss
+        return losses
+
+    def get_loss(self, examples: Iterable[Example], scores: Floats2d) -> tuple[float, Floats2d]:
+        """Loss for scores over the candidates of `examples`' predicted docs."""
+        examples = list(examples)
+        return self._loss(examples, self._candidates(eg.predicted for eg in examples), scores)
+
+    def _targets(self, examples: list[Example], all_pairs: list[Pairs]
+                 ) -> tuple[numpy.ndarray, numpy.ndarray]:
+        """Class index and weight per candidate. Pairs of docs without relation annotation
+        are unknown and get weight 0; a gold relation's score (its confidence) scales its
+        weight, so weak labels count for less than hand labels."""
+        classes = {label: i for i, label in enumerate(self.schema.classes)}
+        class_weights = self.cfg["class_weights"]
+        weight_of = numpy.asarray([class_weights.get(c, 1.0) for c in self.schema.classes], "f")
+        truth, weight = [], []
+        for eg, pairs in zip(examples, all_pairs):
+            known = has_relations(eg.reference)
+            gold = {rel.key[:4]: rel for rel in eg.reference._.relations} if known else {}
+            for head, tail in pairs:
+                rel = gold.get((head.start_char, head.end_char, tail.start_char, tail.end_char))
+                if rel is not None and rel.label in classes:
+                    truth.append(classes[rel.label])
+                    weight.append(weight_of[classes[rel.label]] * rel.score)
+                else:
+                    truth.append(0)
+                    weight.append(weight_of[0] if known else 0.0)
+        return numpy.asarray(truth, dtype="i"), numpy.asarray(weight, dtype="f")
+
+    def _loss(self, examples: list[Example], all_pairs: list[Pairs], scores: Floats2d
+              ) -> tuple[float, Floats2d]:
+        truth, weight = self._targets(examples, all_pairs)
+        ops = self.model.ops
+        probs = ops.to_numpy(scores)
+        n_classes = probs.shape[1]
+        smoothing = self.cfg["label_smoothing"]
+        target = numpy.full(probs.shape, smoothing / n_classes, dtype="f")
+        target[numpy.arange(len(truth)), truth] += 1.0 - smoothing
+        norm = max(float(weight.sum()), 1.0)
+        d_scores = weight[:, None] * (probs - target) / norm
+        loss = float(-(weight[:, None] * target * numpy.log(probs + 1e-8)).sum() / norm)
+        return loss, ops.asarray2f(d_scores)
+
+    def initialize(self, get_examples: Callable[[], Iterable[Example]], *,
+                   nlp: Language | None = None, labels: dict[str, list[str]] | None = None
+                   ) -> None:
+        """Set the schema (from `labels`, else the config) and the model's shapes."""
+        validate_get_examples(get_examples, "RelationExtractor.initialize")
+        if labels is not None:
+            self.cfg["schema"] = Schema.from_dict(labels).to_dict()
+        schema = self.schema
+        self.model.get_ref("output_layer").set_dim("nO", len(schema.classes))
+        features = self.model.get_ref("pair_features")
+        if not features.has_dim("nT"):
+            features.set_dim("nT", len(schema.type_pairs))
+        docs, pairs = [], []
+        for eg in self._ensure_ents(islice(get_examples(), 200)):
+            doc_pairs = self.candidates(eg.predicted, schema)
+            if doc_pairs:
+                docs.append(eg.predicted)
+                pairs.append(doc_pairs)
+            if len(docs) == 20:
+                break
+        if not docs:
+            raise ValueError(f"'{self.name}' found no candidate pairs in the training examples "
+                             f"to initialize from: do they have entities of the types in "
+                             f"{schema.to_dict()}?")
+        self.model.initialize(X=(docs, candidates_to_ragged(self.model.ops, pairs, schema)))

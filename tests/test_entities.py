@@ -1,0 +1,158 @@
+"""The rule layer (entity ruler, ents filter) and the sentence splitter on hard PDF cases."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import spacy
+from spacy.language import Language
+from spacy.tokens import Span
+
+from paleo_re.entities import add_sentencizer, make_entity_ruler
+from paleo_re.entities.evaluate import evaluate_entities
+from paleo_re.entities.patterns import clean_vocab, phrase_variants, read_vocab
+
+SHARED = Path(__file__).resolve().parents[2] / "shared" / "data"
+
+
+@pytest.fixture(scope="module")
+def vocab_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A tiny gazetteer with the seed's kinds of noise (a surname, a bare head, a rock unit
+    filed as a place)."""
+    path = tmp_path_factory.mktemp("vocab")
+    (path / "taxa.txt").write_text("Olenellus\nElrathia_kingii\nShergold\nGeology\nUtah\n")
+    (path / "strat_units.txt").write_text("Marjum_Fm\nFormation\nCambrian_Series\n")
+    (path / "chrono_units.txt").write_text("Cambrian\nWuliuan\nStage_5\n")
+    (path / "localities.txt").write_text("Nevada\nHouse_Range\nAlum_Sh\nN_Greenland\n")
+    return path
+
+
+@pytest.fixture(scope="module")
+def nlp(vocab_dir: Path) -> Language:
+    nlp = spacy.blank("en")
+    add_sentencizer(nlp)
+    make_entity_ruler(nlp, vocab_dir)
+    return nlp
+
+
+def ents(nlp: Language, text: str) -> list[tuple[str, str]]:
+    return [(e.text, e.label_) for e in nlp(text).ents]
+
+
+def test_vocab_cleaning(vocab_dir: Path) -> None:
+    vocab = clean_vocab(read_vocab(vocab_dir))
+    assert "Olenellus" in vocab["TAXON"] and "Elrathia kingii" in vocab["TAXON"]
+    assert not {"Shergold", "Geology", "Utah"} & vocab["TAXON"]
+    assert "Marjum Fm" in vocab["STRAT"] and "Marjum Formation" in vocab["STRAT"]
+    assert not {"Formation", "Cambrian Series"} & vocab["STRAT"]
+    assert "Alum Sh" not in vocab["LOC"] and "North Greenland" in vocab["LOC"]
+
+
+def test_phrase_variants() -> None:
+    variants = phrase_variants("Nevada")
+    assert {"Nevada", "NEVADA", "Ne- vada", "Neva- da"} <= variants
+    assert "Fairﬁeld" in phrase_variants("Fairfield")
+
+
+def test_hyphenation_breaks(nlp: Language) -> None:
+    found = ents(nlp, "Olenellus occurs in the Pioche Forma- tion of Ne- vada.")
+    assert found == [("Olenellus", "TAXON"), ("Pioche Forma- tion", "STRAT"),
+                     ("Ne- vada", "LOC")]
+    assert ("Car- rara Formation", "STRAT") in ents(nlp, "the Car- rara Formation")
+
+
+def test_ligatures_and_citations(nlp: Language) -> None:
+    text = ("The speciﬁc signiﬁcance of Elrathia kingii from the Marjum Fm is discussed "
+            "(Palmer, 1998a; Fig. 2) and by Robison et al. (2003).")
+    assert ents(nlp, text) == [("Elrathia kingii", "TAXON"), ("Marjum Fm", "STRAT")]
+    assert ents(nlp, "Known from Fairﬁeld County, Utah.") == [
+        ("Fairﬁeld County", "LOC"), ("Utah", "LOC")]
+
+
+def test_binomials_and_abbreviated_genera(nlp: Language) -> None:
+    text = "C. mucrora and Olenellus gilberti Meek, 1874 occur with Redlichia n. sp."
+    assert ents(nlp, text) == [("C. mucrora", "TAXON"), ("Olenellus gilberti", "TAXON"),
+                               ("Redlichia", "TAXON")]
+    assert ents(nlp, "Hamatolenus (H.) marocanus") == [("Hamatolenus (H.) marocanus", "TAXON")]
+
+
+def test_zones_and_units(nlp: Language) -> None:
+    assert ents(nlp, "in the Aphelaspis Zone") == [("Aphelaspis Zone", "STRAT")]
+    assert ents(nlp, "the Ptychagnostus atavus Zone of the Wheeler Shale") == [
+        ("Ptychagnostus atavus Zone", "STRAT"), ("Wheeler Shale", "STRAT")]
+    assert ents(nlp, "the lower Olenellus Zone") == [("Olenellus Zone", "STRAT")]
+    assert ents(nlp, "the Mt. Whyte Fm. at Mount Stephen") == [
+        ("Mt. Whyte Fm", "STRAT"), ("Mount Stephen", "LOC")]
+
+
+def test_time_units(nlp: Language) -> None:
+    assert ents(nlp, "Dyeran, late Idamean and Botomian Stage strata") == [
+        ("Dyeran", "CHRONO"), ("late Idamean", "CHRONO"), ("Botomian Stage", "CHRONO")]
+    assert ents(nlp, "in the lowermost Steptoean Stage") == [("Steptoean Stage", "CHRONO")]
+    assert ents(nlp, "Middle and Upper Cambrian; Cambrian Stage 5; Series 2") == [
+        ("Middle and Upper Cambrian", "CHRONO"), ("Cambrian Stage 5", "CHRONO"),
+        ("Series 2", "CHRONO")]
+
+
+def test_places_groups_and_institutions(nlp: Language) -> None:
+    assert ents(nlp, "trilobites from western Queensland and North Greenland") == [
+        ("trilobites", "TAXON"), ("western Queensland", "LOC"), ("North Greenland", "LOC")]
+    assert ents(nlp, "housed in the Queensland Museum") == []
+    assert ents(nlp, "the Chinese fauna of the Siberian Platform") == [
+        ("Siberian Platform", "LOC")]
+    assert ents(nlp, "olenelloid trilobites and a trilobite") == [
+        ("olenelloid trilobites", "TAXON")]
+
+
+def test_sentences(nlp: Language) -> None:
+    text = ("As noted by Smith et al. (2003, fig. 2) the species is new. Redlichia n. sp. is "
+            "described here. G. W. Stose mapped the Marjum Fm. near St. Albans, i.e. in Utah "
+            "(see Figs. 3, 4. Also Fig. 5). It occurs with C. mucrora.")
+    assert [s.text for s in nlp(text).sents] == [
+        "As noted by Smith et al. (2003, fig. 2) the species is new.",
+        "Redlichia n. sp. is described here.",
+        "G. W. Stose mapped the Marjum Fm. near St. Albans, i.e. in Utah "
+        "(see Figs. 3, 4. Also Fig. 5).",
+        "It occurs with C. mucrora.",
+    ]
+    assert len(list(nlp("Sentence one ends here! Two? Yes.").sents)) == 3
+
+
+def test_round_trip(nlp: Language, tmp_path: Path) -> None:
+    text = ("Olenellus gilberti from the Pioche Shale (Dyeran Stage) of Ne- vada; "
+            "trilobites of western Queensland. C. mucrora follows.")
+    nlp.to_disk(tmp_path / "pipeline")
+    loaded = spacy.load(tmp_path / "pipeline")
+    assert loaded.pipe_names == nlp.pipe_names
+    before, after = nlp(text), loaded(text)
+    assert [(e.start_char, e.end_char, e.label_) for e in after.ents] == [
+        (e.start_char, e.end_char, e.label_) for e in before.ents]
+    assert [s.text for s in after.sents] == [s.text for s in before.sents]
+
+
+def test_disable_ruler_and_set_ents_by_hand(nlp: Language) -> None:
+    with nlp.select_pipes(disable=["entity_ruler"]):
+        doc = nlp("Olenellus from Nevada")
+        assert doc.ents == ()
+        doc.ents = [Span(doc, 2, 3, label="LOC")]
+    assert [(e.text, e.label_) for e in doc.ents] == [("Nevada", "LOC")]
+    assert "entity_ruler" in nlp.pipe_names
+
+
+def test_existing_ents_are_kept(vocab_dir: Path) -> None:
+    nlp = spacy.blank("en")
+    make_entity_ruler(nlp, vocab_dir)
+    doc = nlp.make_doc("Olenellus from Nevada")
+    doc.ents = [Span(doc, 0, 1, label="STRAT")]
+    assert [(e.text, e.label_) for e in nlp.get_pipe("entity_ruler")(doc).ents] == [
+        ("Olenellus", "STRAT"), ("Nevada", "LOC")]
+
+
+@pytest.mark.skipif(not (SHARED / "gold" / "dev.jsonl").exists(), reason="no shared data")
+def test_gold_dev_floor() -> None:
+    nlp = spacy.blank("en")
+    make_entity_ruler(nlp, SHARED / "paleobert" / "vocab")
+    scores = evaluate_entities(nlp, SHARED / "gold" / "dev.jsonl")
+    assert scores["ents_f"] > 0.6
+    assert set(scores["ents_per_type"]) == {"TAXON", "STRAT", "CHRONO", "LOC"}

@@ -1,0 +1,163 @@
+import random
+from importlib.metadata import distribution
+
+import pytest
+import spacy
+from conftest import make_examples, toy_records
+from spacy.tokens import DocBin
+from spacy.training import Example
+
+from paleo_re.relations import Relation, has_relations
+from paleo_re.scorer import score_relations
+
+TRANSFORMER_CONFIG = {
+    "model": {
+        "@architectures": "paleo_re.RelationModel.v1",
+        "hidden_width": 32,
+        "tok2vec": {"@architectures": "spacy-transformers.TransformerListener.v1",
+                    "grad_factor": 1.0, "pooling": {"@layers": "reduce_mean.v1"},
+                    "upstream": "*"},
+        "pair_features": {"@architectures": "paleo_re.PairFeatures.v1"},
+    }
+}
+
+
+def train(nlp, examples, epochs, seed=0):
+    random.seed(seed)
+    optimizer = nlp.initialize(lambda: examples)
+    for _ in range(epochs):
+        random.shuffle(examples)
+        for i in range(0, len(examples), 8):
+            nlp.update(examples[i:i + 8], sgd=optimizer)
+    return nlp
+
+
+@pytest.fixture(scope="module")
+def trained_tok2vec():
+    nlp = spacy.blank("en")
+    nlp.add_pipe("relation_extractor")
+    return train(nlp, make_examples(nlp, toy_records(120)), epochs=10)
+
+
+def predictions(nlp, records):
+    """Run the pipeline on docs carrying the records' gold entities."""
+    return [Example(nlp(eg.reference.copy()), eg.reference)
+            for eg in make_examples(nlp, records)]
+
+
+def test_learns_separable_toy_set(trained_tok2vec):
+    scores = score_relations(predictions(trained_tok2vec, toy_records(60, seed=1)),
+                             labels=trained_tok2vec.get_pipe("relation_extractor").labels)
+    assert scores["rel_micro_f"] >= 0.95, scores
+
+
+def test_tiny_transformer_learns(tiny_bert):
+    nlp = spacy.blank("en")
+    nlp.add_pipe("transformer", config={"model": {
+        "@architectures": "spacy-transformers.TransformerModel.v3", "name": str(tiny_bert),
+        "get_spans": {"@span_getters": "spacy-transformers.doc_spans.v1"}}})
+    nlp.add_pipe("relation_extractor", config=TRANSFORMER_CONFIG)
+    train(nlp, make_examples(nlp, toy_records(90)), epochs=12)
+    scores = nlp.evaluate(make_examples(nlp, toy_records(30, seed=1)))
+    assert scores["rel_micro_f"] >= 0.95, scores
+
+
+def test_relations_api(trained_tok2vec):
+    doc = predictions(trained_tok2vec, toy_records(1))[0].predicted
+    (rel,) = doc._.relations
+    assert isinstance(rel, Relation) and rel.label == "occurs_in"
+    assert rel.head in doc.ents and rel.tail in doc.ents
+    assert type(rel.score) is float and 0.0 <= rel.score <= 1.0
+
+
+def test_docs_without_candidates_pass_through(trained_tok2vec):
+    docs = list(trained_tok2vec.pipe(["", "No entities at all.", "Olenellus"]))
+    assert [d.text for d in docs] == ["", "No entities at all.", "Olenellus"]
+    assert all(d._.relations == () and not has_relations(d) for d in docs)
+
+
+def test_thresholds_apply(trained_tok2vec):
+    pipe = trained_tok2vec.get_pipe("relation_extractor")
+    pipe.cfg["thresholds"] = {"occurs_in": 1.01}
+    try:
+        doc = predictions(trained_tok2vec, toy_records(1))[0].predicted
+    finally:
+        pipe.cfg["thresholds"] = {}
+    assert doc._.relations == ()
+
+
+def test_serialization_round_trip(trained_tok2vec, tmp_path):
+    records = toy_records(30, seed=2)
+
+    def keys(nlp):
+        return [[(r.key, r.score) for r in eg.predicted._.relations]
+                for eg in predictions(nlp, records)]
+
+    before = keys(trained_tok2vec)
+    assert any(before)
+    trained_tok2vec.to_disk(tmp_path / "nlp")
+    assert keys(spacy.load(tmp_path / "nlp")) == before
+    from_bytes = spacy.blank("en")
+    from_bytes.add_pipe("relation_extractor")
+    from_bytes.from_bytes(trained_tok2vec.to_bytes())
+    assert keys(from_bytes) == before
+    assert from_bytes.get_pipe("relation_extractor").cfg == \
+        trained_tok2vec.get_pipe("relation_extractor").cfg
+
+
+def test_docbin_round_trip(trained_tok2vec):
+    docs = [eg.predicted for eg in predictions(trained_tok2vec, toy_records(12))]
+    restored = list(DocBin(docs=docs, store_user_data=True).get_docs(trained_tok2vec.vocab))
+    for a, b in zip(docs, restored):
+        assert [(r.key, r.score, r.head.label_) for r in a._.relations] == \
+               [(r.key, r.score, r.head.label_) for r in b._.relations]
+
+
+def test_custom_schema_from_config():
+    nlp = spacy.blank("en")
+    nlp.add_pipe("relation_extractor", config={"schema": {
+        "@misc": "paleo_re.schema.v1", "labels": {"treats": ["DRUG", "DISEASE"]}}})
+    records = [{"text": f"{d} treats {x}.", "entities": [
+        {"start": 0, "end": len(d), "label": "DRUG"},
+        {"start": len(d) + 8, "end": len(d) + 8 + len(x), "label": "DISEASE"}],
+        "relations": [{"head": 0, "tail": 1, "label": "treats"}]}
+        for d in ("Aspirin", "Ibuprofen") for x in ("fever", "pain")]
+    train(nlp, make_examples(nlp, records * 5), epochs=5)
+    assert nlp.get_pipe("relation_extractor").labels == ("treats",)
+    assert nlp.get_pipe("relation_extractor").model.get_ref("output_layer").get_dim("nO") == 2
+
+
+def test_unannotated_docs_are_masked(blank_nlp):
+    nlp = spacy.blank("en")
+    pipe = nlp.add_pipe("relation_extractor")
+    examples = make_examples(nlp, toy_records(6))
+    nlp.initialize(lambda: examples)
+    from paleo_re.relations import set_relations
+    set_relations(examples[0].reference, None)
+    egs = pipe._ensure_ents(examples)
+    _, weight = pipe._targets(egs, pipe._candidates(eg.predicted for eg in egs))
+    assert weight[0] == 0.0 and (weight[1:] > 0).all()
+
+
+def test_add_label():
+    pipe = spacy.blank("en").add_pipe("relation_extractor")
+    assert pipe.add_label("older_than", ("STRAT", "STRAT")) == 1
+    assert pipe.add_label("older_than", ("STRAT", "STRAT")) == 0
+    assert "older_than" in pipe.labels
+    with pytest.raises(ValueError, match="signature"):
+        pipe.add_label("younger_than")
+
+
+def test_entry_points():
+    """Registered through package metadata, so spacy.load finds them without an import."""
+    eps = distribution("paleo_re").entry_points
+    names = {(ep.group, ep.name) for ep in eps}
+    assert {("spacy_factories", "relation_extractor"),
+            ("spacy_architectures", "paleo_re.RelationModel.v1"),
+            ("spacy_architectures", "paleo_re.PairFeatures.v1"),
+            ("spacy_scorers", "paleo_re.relation_scorer.v1"),
+            ("spacy_misc", "paleo_re.candidates.v1"),
+            ("spacy_misc", "paleo_re.schema.v1"),
+            ("spacy_readers", "paleo_re.AnnotationsReader.v1")} <= names
+    for ep in eps:
+        assert ep.load() is not None
