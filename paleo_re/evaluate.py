@@ -140,3 +140,9 @@ def write_results(results: dict[str, Any], output_dir: Path, title: str) -> None
     output_dir.mkdir(parents=True, exist_ok=True)
     srsly.write_json(output_dir / "metrics.json", results)
     (output_dir / "report.md").write_text(report(results, title) + "\n", encoding="utf8")
+    from .plots import plot_confusion  # matplotlib is slow to import: only when writing
+
+    for mode, result in results.items():
+        if isinstance(result, dict) and "confusion" in result:
+            plot_confusion(result["confusion"], output_dir / f"confusion_{mode}.png",
+                           f"{title}: {MODE_TITLES.get(mode, mode)}")

@@ -1,7 +1,27 @@
-"""Documents in, relation triples with provenance out, streamed through `nlp.pipe`."""
+"""Documents in (text, PDF, JSONL, folders), relation triples with provenance out.
+
+Papers arrive as folders of mixed files, some broken. Reading is therefore forgiving per file
+(a file that cannot be read is recorded in the `Report` and skipped, never fatal) and strict per
+record (a triple always carries the document id, the sentence, character offsets of both
+entities in the document, the label, the score and the model that produced it), so every fact in
+the graph can be traced back to a sentence of a paper.
+
+Documents stream through `nlp.pipe` (batching and `n_process` are the caller's choice); output
+is written atomically, including after an interruption, where the triples of the documents
+finished so far are kept, so `resume=True` can carry on from there. Resuming skips the document
+ids already present in the output: a document that produced no triple is processed again (it
+adds nothing twice).
+
+The same module exports low-confidence predictions for review in an annotation tool
+(`export_review`), in the span-and-relation JSONL of `io/spans.py`.
+"""
 
 from __future__ import annotations
 
+import csv
+import re
+import time
+import unicodedata
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -9,27 +29,101 @@ from typing import Any
 
 import srsly
 from spacy.language import Language
-from spacy.tokens import Doc
+from spacy.tokens import Doc, Span
 
+from .io.docs import write_jsonl_atomic
 from .io.errors import FormatError
+from .io.spans import write_spans
+from .relations import Relation, set_relations
 
 TEXT_SUFFIXES = {".txt", ".md"}
+PDF_SUFFIXES = {".pdf"}
+JSONL_SUFFIXES = {".jsonl"}
+FORMATS = ("jsonl", "csv")
+
+# The flat column order of the CSV output; `row_to_csv` / `csv_to_row` convert.
+CSV_COLUMNS = ("doc_id", "head", "head_label", "head_start", "head_end", "label", "tail",
+               "tail_label", "tail_start", "tail_end", "score", "sentence", "sentence_start",
+               "model", "model_version")
 
 
 @dataclass
 class Report:
+    """What a run did: counts plus one line per input that could not be used."""
+
     documents: int = 0
     triples: int = 0
+    skipped: int = 0  # documents already in the output (resume)
     failures: list[str] = field(default_factory=list)
+
+    def summary(self) -> str:
+        lines = [f"{self.documents} documents, {self.triples} triples"
+                 + (f", {self.skipped} already done" if self.skipped else "")
+                 + f", {len(self.failures)} failed"]
+        lines += [f"  failed: {failure}" for failure in self.failures]
+        return "\n".join(lines)
+
+
+# --- reading --------------------------------------------------------------------------------
+
+_BREAK_HYPHEN = re.compile(r"(\w)[-\u00ad\u2010]\s*\n\s*([a-z])")
+_KEEP_HYPHEN = re.compile(r"(\w)-[ \t]*\n\s*(\w)")
+
+
+def dehyphenate(text: str) -> str:
+    """Undo the line layout of a PDF text layer.
+
+    A hyphen at a line end followed by a lowercase letter is a word broken by typesetting
+    ("Ne-\\nvada" -> "Nevada"); followed by anything else it is a real hyphen
+    ("Cambrian-\\nOrdovician" -> "Cambrian-Ordovician"). Single line breaks inside a paragraph
+    become spaces, so sentences are not cut at every line; blank lines (paragraphs) stay.
+    """
+    text = unicodedata.normalize("NFC", text.replace("\r\n", "\n").replace("\r", "\n"))
+    text = _BREAK_HYPHEN.sub(r"\1\2", text)
+    text = _KEEP_HYPHEN.sub(r"\1-\2", text)
+    paragraphs = (re.sub(r"\s*\n\s*", " ", p).strip() for p in re.split(r"\n[ \t]*\n", text))
+    return "\n\n".join(p for p in paragraphs if p)
+
+
+def read_pdf(path: Path) -> str:
+    """The de-hyphenated text layer of a PDF, pages separated by blank lines.
+
+    Raises `ValueError` for a PDF without any text (a scan needs OCR first), and whatever pypdf
+    raises for a damaged file.
+    """
+    from pypdf import PdfReader
+
+    reader = PdfReader(path)
+    pages = [page.extract_text() or "" for page in reader.pages]
+    text = dehyphenate("\n\n".join(pages))
+    if not text:
+        raise ValueError("no text layer (scanned PDF? run OCR first)")
+    return text
+
+
+def _read_file(path: Path) -> str:
+    if path.stat().st_size == 0:
+        raise ValueError("empty file")
+    if path.suffix.lower() in PDF_SUFFIXES:
+        return read_pdf(path)
+    text = path.read_text(encoding="utf8")
+    if not text.strip():
+        raise ValueError("empty file")
+    return text
 
 
 def iter_inputs(paths: Iterable[Path], report: Report) -> Iterator[tuple[str, str]]:
-    """(document id, text) from .txt files, .jsonl files of {"id", "text"} and folders of them.
-    Unreadable files and bad lines are recorded in `report` and skipped."""
-    for path in paths:
+    """(document id, text) from .txt/.md, .pdf, .jsonl files of {"id", "text"} and folders.
+
+    Unreadable files and bad lines are recorded in `report.failures` and skipped. A file's id
+    is its name; a JSONL line's id is its "id" field, or "<file name>:<line>".
+    """
+    for path in map(Path, paths):
         if path.is_dir():
             yield from iter_inputs(sorted(p for p in path.rglob("*") if p.is_file()), report)
-        elif path.suffix == ".jsonl":
+            continue
+        suffix = path.suffix.lower()
+        if suffix in JSONL_SUFFIXES:
             try:
                 for n, line in enumerate(srsly.read_jsonl(path), start=1):
                     if not isinstance(line, dict) or not isinstance(line.get("text"), str):
@@ -37,47 +131,232 @@ def iter_inputs(paths: Iterable[Path], report: Report) -> Iterator[tuple[str, st
                                                                "missing or not a string")))
                         continue
                     yield str(line.get("id", f"{path.name}:{n}")), line["text"]
-            except ValueError as err:
+            except (OSError, ValueError) as err:
                 report.failures.append(f"{path}: {err}")
-        elif path.suffix in TEXT_SUFFIXES:
+        elif suffix in TEXT_SUFFIXES | PDF_SUFFIXES:
             try:
-                text = path.read_text(encoding="utf8")
-            except (OSError, UnicodeDecodeError) as err:
-                report.failures.append(f"{path}: {err}")
-                continue
-            if not text.strip():
-                report.failures.append(f"{path}: empty file")
+                text = _read_file(path)
+            # A damaged PDF can make pypdf raise nearly anything (PdfReadError, KeyError,
+            # TypeError...); one bad paper must not stop a folder of good ones.
+            except Exception as err:  # noqa: BLE001
+                report.failures.append(f"{path}: {type(err).__name__}: {err}")
                 continue
             yield path.name, text
         else:
             report.failures.append(f"{path}: unsupported file type '{path.suffix}'")
 
 
-def triples(doc: Doc, doc_id: str, model: str) -> Iterator[dict[str, Any]]:
+# --- triples --------------------------------------------------------------------------------
+
+def model_name(nlp: Language) -> tuple[str, str]:
+    """(name, version) as a spaCy package would be called: `en_paleo_re`, `0.1.0`."""
+    meta = nlp.meta
+    return f"{meta.get('lang', 'xx')}_{meta.get('name', 'pipeline')}", \
+        str(meta.get("version", "0.0.0"))
+
+
+def _sentence(doc: Doc, rel: Relation) -> Span:
+    """The sentence holding both entities (the whole doc if unsplit or they straddle two)."""
+    if doc.has_annotation("SENT_START"):
+        sent = rel.head.sent
+        if sent.start <= rel.tail.start and rel.tail.end <= sent.end:
+            return sent
+    return doc[:]
+
+
+def triples(doc: Doc, doc_id: str, model: str, version: str = "") -> Iterator[dict[str, Any]]:
+    """One record per relation of `doc`; entity offsets are characters of the document."""
     for rel in doc._.relations:
+        sent = _sentence(doc, rel)
         yield {
             "doc_id": doc_id,
-            "sentence": rel.head.sent.text if doc.has_annotation("SENT_START") else doc.text,
+            "sentence": sent.text,
+            "sentence_start": sent.start_char,
             **rel.to_dict(),
+            "score": round(rel.score, 4),  # more digits are noise; CSV and JSON agree on 4
             "model": model,
+            "model_version": version,
         }
 
 
+def row_to_csv(row: dict[str, Any]) -> dict[str, Any]:
+    flat = {k: row[k] for k in ("doc_id", "label", "score", "sentence", "sentence_start",
+                                "model", "model_version")}
+    for side in ("head", "tail"):
+        flat[side] = row[side]["text"]
+        for key in ("label", "start", "end"):
+            flat[f"{side}_{key}"] = row[side][key]
+    return flat
+
+
+def csv_to_row(flat: dict[str, str]) -> dict[str, Any]:
+    row: dict[str, Any] = {
+        "doc_id": flat["doc_id"], "sentence": flat["sentence"],
+        "sentence_start": int(flat["sentence_start"]),
+        "label": flat["label"], "score": float(flat["score"]),
+        "model": flat["model"], "model_version": flat["model_version"],
+    }
+    for side in ("head", "tail"):
+        row[side] = {"text": flat[side], "start": int(flat[f"{side}_start"]),
+                     "end": int(flat[f"{side}_end"]), "label": flat[f"{side}_label"]}
+    return row
+
+
+def infer_format(path: Path, fmt: str | None = None) -> str:
+    fmt = fmt or ("csv" if path.suffix.lower() == ".csv" else "jsonl")
+    if fmt not in FORMATS:
+        raise ValueError(f"Unknown format {fmt!r}: use one of {', '.join(FORMATS)}")
+    return fmt
+
+
+def read_triples(path: Path, fmt: str | None = None) -> list[dict[str, Any]]:
+    """Triples written by `extract`, from JSON lines or CSV (by suffix unless `fmt` says)."""
+    path = Path(path)
+    if infer_format(path, fmt) == "csv":
+        with path.open(encoding="utf8", newline="") as f:
+            return [csv_to_row(row) for row in csv.DictReader(f)]
+    return list(srsly.read_jsonl(path))
+
+
+def write_triples(rows: list[dict[str, Any]], path: Path, fmt: str | None = None) -> None:
+    """Write atomically: a temporary file renamed over `path`."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if infer_format(path, fmt) == "jsonl":
+        write_jsonl_atomic(path, rows)
+        return
+    tmp = path.with_name(path.name + ".tmp")
+    try:
+        with tmp.open("w", encoding="utf8", newline="") as f:
+            writer = csv.DictWriter(f, fieldnames=CSV_COLUMNS)
+            writer.writeheader()
+            writer.writerows(row_to_csv(row) for row in rows)
+        tmp.replace(path)
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+# --- running the pipeline --------------------------------------------------------------------
+
+class _Progress:
+    """A tqdm bar over documents whose postfix shows relations per second."""
+
+    def __init__(self, enabled: bool) -> None:
+        self.bar = None
+        self.relations = 0
+        self.start = time.perf_counter()
+        if enabled:
+            from tqdm import tqdm
+
+            self.bar = tqdm(unit="doc", desc="extract", dynamic_ncols=True)
+
+    def update(self, n_relations: int) -> None:
+        self.relations += n_relations
+        if self.bar is not None:
+            elapsed = max(time.perf_counter() - self.start, 1e-9)
+            self.bar.set_postfix(relations=self.relations,
+                                 rel_s=f"{self.relations / elapsed:.1f}", refresh=False)
+            self.bar.update(1)
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.close()
+
+
+def process(nlp: Language, paths: Iterable[Path], report: Report, batch_size: int = 32,
+            n_process: int = 1, skip: set[str] | frozenset[str] = frozenset(),
+            progress: bool = False) -> Iterator[tuple[Doc, str]]:
+    """(doc, doc id) for every readable document not in `skip`, through `nlp.pipe`."""
+    def inputs() -> Iterator[tuple[str, str]]:
+        for doc_id, text in iter_inputs(paths, report):
+            if doc_id in skip:
+                report.skipped += 1
+                continue
+            yield text, doc_id
+
+    bar = _Progress(progress)
+    try:
+        for doc, doc_id in nlp.pipe(inputs(), as_tuples=True, batch_size=batch_size,
+                                    n_process=n_process):
+            report.documents += 1
+            bar.update(len(doc._.relations))
+            yield doc, doc_id
+    finally:
+        bar.close()
+
+
 def extract(nlp: Language, paths: Iterable[Path], output: Path, batch_size: int = 32,
-            n_process: int = 1) -> Report:
-    """Write one JSON line per predicted relation to `output` (atomically) and report."""
+            n_process: int = 1, fmt: str | None = None, resume: bool = False,
+            progress: bool = False) -> Report:
+    """Write one triple per predicted relation to `output` (JSON lines or CSV) and report.
+
+    With `resume`, the triples already in `output` are kept and their documents skipped. The
+    file is replaced atomically at the end, or after the last finished document if the run is
+    interrupted.
+    """
+    output = Path(output)
+    fmt = infer_format(output, fmt)
     report = Report()
-    model = f"{nlp.meta.get('lang', 'xx')}_{nlp.meta.get('name', 'pipeline')}-" \
-            f"{nlp.meta.get('version', '0.0.0')}"
-    rows = []
-    stream = nlp.pipe(iter_inputs(paths, report), as_tuples=True, batch_size=batch_size,
-                      n_process=n_process)
-    for doc, doc_id in stream:
-        report.documents += 1
-        rows.extend(triples(doc, doc_id, model))
-    report.triples = len(rows)
-    output.parent.mkdir(parents=True, exist_ok=True)
-    tmp = output.with_name(output.name + ".tmp")
-    srsly.write_jsonl(tmp, rows)
-    tmp.replace(output)
+    rows = read_triples(output, fmt) if resume and output.exists() else []
+    done = {row["doc_id"] for row in rows}
+    name, version = model_name(nlp)
+    try:
+        for doc, doc_id in process(nlp, paths, report, batch_size, n_process, done, progress):
+            new = list(triples(doc, doc_id, name, version))
+            rows.extend(new)
+            report.triples += len(new)
+    finally:
+        write_triples(rows, output, fmt)
     return report
+
+
+# --- review export --------------------------------------------------------------------------
+
+def _shift(doc: Doc, span: Span, offset: int) -> Span:
+    shifted = doc.char_span(span.start_char - offset, span.end_char - offset, label=span.label_)
+    if shifted is None:  # cannot happen for spans cut out of the same tokens
+        raise ValueError(f"Span {span.text!r} does not align in its sentence")
+    return shifted
+
+
+def review_tasks(doc: Doc, below: float, doc_id: str | None = None) -> list[Doc]:
+    """Sentences with at least one relation scored under `below`, as docs of their own.
+
+    Each keeps all its entities and relations (so a corrected task is complete training data)
+    and the scores; `user_data["id"]` is "<doc id>#<sentence start char>". A relation whose
+    entities straddle sentences makes the whole doc one task.
+    """
+    low = [rel for rel in doc._.relations if rel.score < below]
+    if not low:
+        return []
+    sents = {_sentence(doc, rel) for rel in low}
+    tasks = []
+    for sent in sorted(sents, key=lambda s: s.start):
+        # A doc of the sentence's tokens without its trailing whitespace
+        task = Doc(doc.vocab, words=[t.text for t in sent],
+                   spaces=[bool(t.whitespace_) for t in sent[:-1]] + [False])
+        offset = sent.start_char
+        task.ents = [_shift(task, ent, offset) for ent in sent.ents]
+        inside = [rel for rel in doc._.relations
+                  if sent.start <= min(rel.head.start, rel.tail.start)
+                  and max(rel.head.end, rel.tail.end) <= sent.end]
+        set_relations(task, [Relation(_shift(task, rel.head, offset),
+                                      _shift(task, rel.tail, offset), rel.label, rel.score)
+                             for rel in inside])
+        if doc_id is not None:
+            task.user_data["id"] = f"{doc_id}#{offset}"
+        tasks.append(task)
+    return tasks
+
+
+def export_review(nlp: Language, paths: Iterable[Path], output: Path, below: float = 0.9,
+                  batch_size: int = 32, n_process: int = 1, progress: bool = False
+                  ) -> tuple[Report, int]:
+    """Write review tasks (see `review_tasks`) as span-and-relation JSONL; (report, tasks)."""
+    report = Report()
+    tasks: list[Doc] = []
+    for doc, doc_id in process(nlp, paths, report, batch_size, n_process, progress=progress):
+        report.triples += len(doc._.relations)
+        tasks.extend(review_tasks(doc, below, doc_id))
+    Path(output).parent.mkdir(parents=True, exist_ok=True)
+    return report, write_spans(tasks, output)

@@ -16,7 +16,7 @@ from thinc.api import Config, Model, Optimizer
 from thinc.types import Floats2d
 
 from .candidates import CandidateGenerator, candidates_to_ragged
-from .relations import Relation, has_relations, set_relations
+from .relations import Relation, has_relations, negative_confidence, set_relations
 from .schema import DEFAULT_SCHEMA, Schema
 from .scorer import score_relations
 
@@ -150,6 +150,22 @@ class RelationExtractor(TrainablePipe):
         self.cfg["schema"] = self.schema.with_label(label, *signature).to_dict()
         return 1
 
+    def allowed_labels(self) -> dict[tuple[str, str], numpy.ndarray]:
+        """(head type, tail type) -> mask over the labels whose signature it fits: a label is
+        never given to a pair of the wrong types, whatever the model scores."""
+        schema = self.schema
+        return {pair: numpy.asarray([schema.allows(label, *pair) for label in schema.labels])
+                for pair in schema.type_pairs}
+
+    def fitting_probs(self, pairs: Pairs, probs: numpy.ndarray,
+                      allowed: dict[tuple[str, str], numpy.ndarray] | None = None
+                      ) -> numpy.ndarray:
+        """Label probabilities (no NO_RELATION column) with labels that do not fit a pair's
+        types set to -1."""
+        allowed = allowed or self.allowed_labels()
+        fits = numpy.asarray([allowed[(h.label_, t.label_)] for h, t in pairs])
+        return numpy.where(fits, probs, -1.0)
+
     def threshold_for(self, label: str) -> float:
         return float(self.cfg["thresholds"].get(label, self.cfg["threshold"]))
 
@@ -175,12 +191,14 @@ class RelationExtractor(TrainablePipe):
         scores = self.model.ops.to_numpy(scores)
         labels = self.labels
         thresholds = numpy.asarray([self.threshold_for(label) for label in labels], dtype="f")
+        allowed = self.allowed_labels()
         i = 0
         for doc, pairs in zip(docs, all_pairs):
             if not pairs:
                 continue
             probs = scores[i:i + len(pairs), 1:]
             i += len(pairs)
+            probs = self.fitting_probs(pairs, probs, allowed)
             passing = numpy.where(probs >= thresholds, probs, -1.0)
             best = passing.argmax(axis=1)
             set_relations(doc, [
@@ -243,13 +261,15 @@ class RelationExtractor(TrainablePipe):
                  ) -> tuple[numpy.ndarray, numpy.ndarray]:
         """Class index and weight per candidate. Pairs of docs without relation annotation
         are unknown and get weight 0; a gold relation's score (its confidence) scales its
-        weight, so weak labels count for less than hand labels."""
+        weight, and a doc's negative confidence that of the pairs it leaves unlisted, so weak
+        labels count for less than hand labels."""
         classes = {label: i for i, label in enumerate(self.schema.classes)}
         class_weights = self.cfg["class_weights"]
         weight_of = numpy.asarray([class_weights.get(c, 1.0) for c in self.schema.classes], "f")
         truth, weight = [], []
         for eg, pairs in zip(examples, all_pairs):
             known = has_relations(eg.reference)
+            negative = weight_of[0] * negative_confidence(eg.reference) if known else 0.0
             gold = {rel.key[:4]: rel for rel in eg.reference._.relations} if known else {}
             for head, tail in pairs:
                 rel = gold.get((head.start_char, head.end_char, tail.start_char, tail.end_char))
@@ -258,7 +278,7 @@ class RelationExtractor(TrainablePipe):
                     weight.append(weight_of[classes[rel.label]] * rel.score)
                 else:
                     truth.append(0)
-                    weight.append(weight_of[0] if known else 0.0)
+                    weight.append(negative)
         return numpy.asarray(truth, dtype="i"), numpy.asarray(weight, dtype="f")
 
     def _loss(self, examples: list[Example], all_pairs: list[Pairs], scores: Floats2d

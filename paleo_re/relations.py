@@ -97,6 +97,23 @@ def has_relations(doc: Doc) -> bool:
     return _KEY in doc.user_data
 
 
+_NEGATIVE_KEY = "paleo_re.negative_confidence"
+
+
+def negative_confidence(doc: Doc) -> float:
+    """How sure the annotation is that pairs it does not list are NO_RELATION: 1.0 for hand
+    annotation, lower for weak labels whose rules miss relations; it weighs those pairs in the
+    loss."""
+    return float(doc.user_data.get(_NEGATIVE_KEY, 1.0))
+
+
+def set_negative_confidence(doc: Doc, value: float) -> None:
+    if value == 1.0:
+        doc.user_data.pop(_NEGATIVE_KEY, None)
+    else:
+        doc.user_data[_NEGATIVE_KEY] = float(value)
+
+
 def register_extension() -> None:
     if not Doc.has_extension(EXTENSION):
         Doc.set_extension(EXTENSION, getter=get_relations, setter=set_relations)

@@ -6,7 +6,6 @@ import sys
 import zipfile
 
 import spacy
-
 from conftest import make_examples, toy_records
 
 CHILD = """

@@ -161,3 +161,23 @@ def test_entry_points():
             ("spacy_readers", "paleo_re.AnnotationsReader.v1")} <= names
     for ep in eps:
         assert ep.load() is not None
+
+
+def test_labels_only_for_fitting_types():
+    """A label is never given to a pair whose types its signature does not allow."""
+    nlp = spacy.blank("en")
+    nlp.add_pipe("relation_extractor")
+    # trained on a toy set where TAXON->LOC is never related and TAXON->STRAT always is
+    records = [r for r in toy_records(120) if r["relations"]]
+    nlp = train(nlp, make_examples(nlp, records), epochs=3)
+    pipe = nlp.get_pipe("relation_extractor")
+    pipe.cfg["threshold"] = 0.0
+    try:
+        doc = nlp.make_doc("Olenellus occurs in the Pioche Formation near Nevada.")
+        doc.ents = [doc.char_span(0, 9, "TAXON"), doc.char_span(24, 40, "STRAT"),
+                    doc.char_span(46, 52, "LOC")]
+        rels = nlp(doc)._.relations
+    finally:
+        pipe.cfg["threshold"] = 0.5
+    assert {(r.tail.label_, r.label) for r in rels} == {("STRAT", "occurs_in"),
+                                                        ("LOC", "found_at")}

@@ -5,6 +5,8 @@
 
 with character offsets (end exclusive) and `head`/`tail` indexing into `entities`. Lines without
 a "relations" key are read as not annotated for relations (their pairs are unknown, not negative).
+Two optional fields carry how far to trust weak labels: a relation's "score" (its confidence) and
+a line's "negative_confidence" (how sure it is that the pairs it does not list are unrelated).
 """
 
 from __future__ import annotations
@@ -17,7 +19,13 @@ import srsly
 from spacy.tokens import Doc, Span
 from spacy.util import filter_spans
 
-from ..relations import Relation, has_relations, set_relations
+from ..relations import (
+    Relation,
+    has_relations,
+    negative_confidence,
+    set_negative_confidence,
+    set_relations,
+)
 from .docs import doc_with_boundaries
 from .errors import FormatError
 
@@ -71,6 +79,10 @@ def record_to_doc(tokenizer: Callable[[str], Doc], record: Any, path: str | Path
         return doc
     if not isinstance(relations, list):
         raise fail("relations", "must be a list")
+    negative = record.get("negative_confidence", 1.0)
+    if not isinstance(negative, (int, float)) or not 0.0 <= negative <= 1.0:
+        raise fail("negative_confidence", f"{negative!r} is not a number in [0, 1]")
+    set_negative_confidence(doc, float(negative))
     rels = []
     for i, rel in enumerate(relations):
         if not isinstance(rel, dict):
@@ -113,6 +125,8 @@ def doc_to_record(doc: Doc) -> dict[str, Any]:
                 item["score"] = round(rel.score, 4)
             rels.append(item)
         record["relations"] = rels
+        if negative_confidence(doc) != 1.0:
+            record["negative_confidence"] = negative_confidence(doc)
     return record
 
 

@@ -1,0 +1,188 @@
+"""Triples from many documents merged into one knowledge graph, exported as GraphML and Turtle.
+
+The same fact is written many ways across papers ("Wheeler Fm.", "wheeler formation",
+"Whee-ler Formation"), so entities are merged on a normalised key (`normalise`): Unicode NFKC,
+soft and line-break hyphens removed, whitespace collapsed, case folded, a leading "the"
+dropped, and stratigraphic abbreviations expanded (`ABBREVIATIONS`: Fm -> Formation,
+Mbr -> Member, Gp -> Group, ...). A node is (entity type, key); it is shown under its most
+frequent surface form, expanded. An edge is (head node, relation label, tail node) and carries
+how many triples support it, from how many documents, and their max and mean score.
+
+RDF vocabulary (namespace `VOCAB`, prefix `paleo`; entities live under `ENTITY`):
+
+- classes `paleo:Taxon`, `paleo:StratigraphicUnit`, `paleo:ChronostratigraphicUnit`,
+  `paleo:Locality` for the entity types TAXON, STRAT, CHRONO, LOC (`paleo:Entity` otherwise);
+  every entity has `rdfs:label` (display name), `paleo:entityType` (the raw type),
+  `paleo:mentions` (number of triples naming it) and `paleo:alias` (each surface form);
+- one property per relation label, `paleo:occurs_in`, `paleo:found_at`, `paleo:assigned_to`,
+  `paleo:part_of` (any other label likewise), linking head entity to tail entity directly, so a
+  query reads `?taxon paleo:occurs_in ?unit`;
+- the evidence for each such statement is an `rdf:Statement` (standard RDF reification:
+  `rdf:subject`, `rdf:predicate`, `rdf:object`) with `paleo:support` (triples),
+  `paleo:documentCount`, `paleo:maxScore`, `paleo:meanScore` and `paleo:document` (each
+  document id).
+
+The namespaces are URNs because the vocabulary is not published anywhere; replace them with a
+resolvable IRI when it is.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+import networkx as nx
+
+VOCAB = "urn:paleo-re:vocab#"
+ENTITY = "urn:paleo-re:entity:"
+
+# lowercase abbreviation (without its period) -> expansion
+ABBREVIATIONS: dict[str, str] = {
+    "fm": "Formation", "fms": "Formations", "mbr": "Member", "mb": "Member",
+    "gp": "Group", "grp": "Group", "sgp": "Supergroup", "ls": "Limestone",
+    "lst": "Limestone", "sh": "Shale", "ss": "Sandstone", "sst": "Sandstone",
+    "dol": "Dolomite", "qtz": "Quartzite", "mt": "Mount", "mts": "Mountains",
+}
+
+ENTITY_CLASSES: dict[str, str] = {
+    "TAXON": "Taxon", "STRAT": "StratigraphicUnit", "CHRONO": "ChronostratigraphicUnit",
+    "LOC": "Locality",
+}
+
+_HYPHEN_BREAK = re.compile(r"(\w)[-\u2010]\s+(\w)")
+_ABBREV = re.compile(r"\b(" + "|".join(sorted(ABBREVIATIONS, key=len, reverse=True))
+                     + r")\b\.?", re.IGNORECASE)
+
+
+def display_name(name: str) -> str:
+    """The surface form cleaned and with abbreviations expanded, case kept."""
+    name = unicodedata.normalize("NFKC", name).replace("\u00ad", "")
+    name = _HYPHEN_BREAK.sub(r"\1\2", name)  # "Whee- ler" left by a line break
+    name = re.sub(r"\s+", " ", name).strip(" .,;:")
+    name = re.sub(r"^the\s+", "", name, flags=re.IGNORECASE)
+    # Only expand abbreviations after a first word: "Co" alone may be a name, "Mt Stephen" not
+    return _ABBREV.sub(lambda m: ABBREVIATIONS[m.group(1).lower()]
+                       if m.start() > 0 or len(name.split()) > 1 else m.group(0), name)
+
+
+def normalise(name: str) -> str:
+    """The merge key of an entity name: `display_name`, case folded."""
+    return display_name(name).casefold()
+
+
+@dataclass
+class _Edge:
+    scores: list[float] = field(default_factory=list)
+    documents: Counter[str] = field(default_factory=Counter)
+
+
+def build_graph(triples: Iterable[dict[str, Any]]) -> nx.MultiDiGraph:
+    """Merge triples (as written by `extract`) into a graph.
+
+    Nodes: id "TYPE:key", attributes `name`, `entity_type`, `mentions`, `aliases` ("; "-joined).
+    Edges: key = relation label, attributes `label`, `support`, `documents` (count),
+    `doc_ids` ("; "-joined), `max_score`, `mean_score`. Attributes are scalars so GraphML can
+    hold them.
+    """
+    forms: dict[str, Counter[str]] = {}
+    types: dict[str, str] = {}
+    edges: dict[tuple[str, str, str], _Edge] = {}
+    for row in triples:
+        ends = []
+        for side in ("head", "tail"):
+            ent = row[side]
+            node = f"{ent['label']}:{normalise(ent['text'])}"
+            forms.setdefault(node, Counter())[display_name(ent["text"])] += 1
+            types[node] = ent["label"]
+            ends.append(node)
+        edge = edges.setdefault((ends[0], row["label"], ends[1]), _Edge())
+        edge.scores.append(float(row["score"]))
+        edge.documents[str(row["doc_id"])] += 1
+    graph = nx.MultiDiGraph()
+    for node, counts in forms.items():
+        graph.add_node(node, name=counts.most_common(1)[0][0], entity_type=types[node],
+                       mentions=sum(counts.values()), aliases="; ".join(sorted(counts)))
+    for (head, label, tail), edge in edges.items():
+        graph.add_edge(head, tail, key=label, label=label, support=len(edge.scores),
+                       documents=len(edge.documents), doc_ids="; ".join(sorted(edge.documents)),
+                       max_score=max(edge.scores),
+                       mean_score=sum(edge.scores) / len(edge.scores))
+    return graph
+
+
+def top_facts(graph: nx.MultiDiGraph, n: int = 20) -> list[tuple[str, str, str, int, int,
+                                                                 float, float]]:
+    """(head, label, tail, support, documents, max score, mean score), most supported first."""
+    rows = [(graph.nodes[h]["name"], d["label"], graph.nodes[t]["name"], d["support"],
+             d["documents"], d["max_score"], d["mean_score"])
+            for h, t, d in graph.edges(data=True)]
+    rows.sort(key=lambda r: (-r[3], -r[4], -r[6], r[0], r[1], r[2]))
+    return rows[:n]
+
+
+def to_rdf(graph: nx.MultiDiGraph) -> Any:
+    """The graph as an `rdflib.Graph` in the vocabulary of this module's docstring."""
+    from rdflib import RDF, RDFS, Graph, Literal, Namespace, URIRef
+    from rdflib.namespace import XSD
+
+    paleo, ent = Namespace(VOCAB), Namespace(ENTITY)
+    rdf = Graph()
+    rdf.bind("paleo", paleo)
+    rdf.bind("ent", ent)
+
+    def uri(node: str) -> URIRef:
+        return ent[quote(node.replace(" ", "_"), safe="")]
+
+    for node, data in graph.nodes(data=True):
+        subject = uri(node)
+        rdf.add((subject, RDF.type, paleo[ENTITY_CLASSES.get(data["entity_type"], "Entity")]))
+        rdf.add((subject, RDFS.label, Literal(data["name"])))
+        rdf.add((subject, paleo.entityType, Literal(data["entity_type"])))
+        rdf.add((subject, paleo.mentions, Literal(data["mentions"], datatype=XSD.integer)))
+        for alias in data["aliases"].split("; "):
+            rdf.add((subject, paleo.alias, Literal(alias)))
+    for head, tail, data in graph.edges(data=True):
+        predicate = paleo[quote(data["label"], safe="")]
+        rdf.add((uri(head), predicate, uri(tail)))
+        statement = ent[quote(f"fact:{head}|{data['label']}|{tail}".replace(" ", "_"), safe="")]
+        rdf.add((statement, RDF.type, RDF.Statement))
+        rdf.add((statement, RDF.subject, uri(head)))
+        rdf.add((statement, RDF.predicate, predicate))
+        rdf.add((statement, RDF.object, uri(tail)))
+        rdf.add((statement, paleo.support, Literal(data["support"], datatype=XSD.integer)))
+        rdf.add((statement, paleo.documentCount,
+                 Literal(data["documents"], datatype=XSD.integer)))
+        rdf.add((statement, paleo.maxScore, Literal(data["max_score"], datatype=XSD.double)))
+        rdf.add((statement, paleo.meanScore, Literal(data["mean_score"], datatype=XSD.double)))
+        for doc_id in data["doc_ids"].split("; "):
+            rdf.add((statement, paleo.document, Literal(doc_id)))
+    return rdf
+
+
+def _atomic(path: Path, write: Any) -> None:
+    tmp = path.with_name(path.name + ".tmp")
+    try:
+        write(tmp)
+        tmp.replace(path)
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+def write_graph(graph: nx.MultiDiGraph, output: Path) -> tuple[Path, Path]:
+    """Write `<output>.graphml` and `<output>.ttl` (a .graphml/.ttl suffix on `output` is
+    replaced); return both paths."""
+    output = Path(output)
+    if output.suffix.lower() in {".graphml", ".ttl"}:
+        output = output.with_suffix("")
+    output.parent.mkdir(parents=True, exist_ok=True)
+    graphml, turtle = output.with_name(output.name + ".graphml"), \
+        output.with_name(output.name + ".ttl")
+    _atomic(graphml, lambda p: nx.write_graphml(graph, p))
+    _atomic(turtle, lambda p: to_rdf(graph).serialize(destination=p, format="turtle"))
+    return graphml, turtle

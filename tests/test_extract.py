@@ -1,0 +1,280 @@
+"""Extraction from papers to triples, graph, review tasks, pictures: on a tiny trained pipeline
+(rules for entities, a tok2vec relation extractor trained on the toy set) and files made here."""
+
+from __future__ import annotations
+
+import random
+from pathlib import Path
+
+import networkx as nx
+import pytest
+import spacy
+import srsly
+from conftest import make_examples, toy_records
+from typer.testing import CliRunner
+
+from paleo_re.cli import app
+from paleo_re.entities import add_sentencizer, make_entity_ruler
+from paleo_re.extract import (
+    Report,
+    dehyphenate,
+    export_review,
+    extract,
+    iter_inputs,
+    read_triples,
+)
+from paleo_re.graph import build_graph, normalise, to_rdf, top_facts, write_graph
+from paleo_re.io.spans import read_spans
+from paleo_re.visualize import arc_labels, dump_dom, find_chromium, render_triples, screenshot
+
+PDF_LINES = ["Olenellus occurs in the Wheeler Formation. Elrathia kingii was collected at Ne-",
+             "vada."]
+TXT = "The Marjum Formation is dated to the Drumian. Olenellus occurs in the Wheeler Formation."
+
+
+def make_pdf(path: Path, lines: list[str]) -> Path:
+    """A minimal one-page PDF whose text layer has `lines` (Helvetica, one Tj per line)."""
+    ops = ["BT", "/F1 12 Tf", "72 720 Td"]
+    for i, line in enumerate(lines):
+        escaped = line.replace("\\", "\\\\").replace("(", "\\(").replace(")", "\\)")
+        ops += ([] if i == 0 else ["0 -16 Td"]) + [f"({escaped}) Tj"]
+    stream = "\n".join([*ops, "ET"]).encode("latin-1")
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] "
+        b"/Resources << /Font << /F1 4 0 R >> >> /Contents 5 0 R >>",
+        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding >>",
+        b"<< /Length %d >>\nstream\n" % len(stream) + stream + b"\nendstream",
+    ]
+    out = bytearray(b"%PDF-1.4\n")
+    offsets = []
+    for n, body in enumerate(objects, start=1):
+        offsets.append(len(out))
+        out += b"%d 0 obj\n" % n + body + b"\nendobj\n"
+    xref = len(out)
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
+    out += b"".join(b"%010d 00000 n \n" % off for off in offsets)
+    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (
+        len(objects) + 1, xref)
+    path.write_bytes(bytes(out))
+    return path
+
+
+@pytest.fixture(scope="module")
+def nlp():
+    """Sentences, rule entities and a relation extractor trained on the toy set."""
+    nlp = spacy.blank("en")
+    nlp.add_pipe("relation_extractor")
+    examples = make_examples(nlp, toy_records(120))
+    random.seed(0)
+    optimizer = nlp.initialize(lambda: examples)
+    for _ in range(10):
+        random.shuffle(examples)
+        for i in range(0, len(examples), 8):
+            nlp.update(examples[i:i + 8], sgd=optimizer)
+    add_sentencizer(nlp)
+    make_entity_ruler(nlp, None, before="relation_extractor")
+    nlp.meta.update(name="toy_paleo", version="0.0.1")
+    return nlp
+
+
+@pytest.fixture
+def papers(tmp_path) -> Path:
+    folder = tmp_path / "papers"
+    folder.mkdir()
+    make_pdf(folder / "a.pdf", PDF_LINES)
+    (folder / "b.txt").write_text(TXT, encoding="utf8")
+    return folder
+
+
+def by_label(rows: list[dict]) -> dict[str, list[dict]]:
+    out: dict[str, list[dict]] = {}
+    for row in rows:
+        out.setdefault(row["label"], []).append(row)
+    return out
+
+
+def test_dehyphenate():
+    assert dehyphenate("found in Ne-\nvada and the Cambrian-\nOrdovician\nboundary.\n\nNext") \
+        == "found in Nevada and the Cambrian-Ordovician boundary.\n\nNext"
+
+
+def test_pdf_text_layer_is_dehyphenated(papers):
+    report = Report()
+    docs = dict(iter_inputs([papers / "a.pdf"], report))
+    assert report.failures == []
+    assert docs["a.pdf"] == " ".join(PDF_LINES).replace("Ne- vada", "Nevada")
+
+
+def test_pdf_to_graph_end_to_end(nlp, papers, tmp_path):
+    out = tmp_path / "triples.jsonl"
+    report = extract(nlp, [papers], out, batch_size=2)
+    assert (report.documents, report.failures) == (2, [])
+    rows = read_triples(out)
+    assert report.triples == len(rows) > 0
+    texts = {"a.pdf": dehyphenate("\n".join(PDF_LINES)), "b.txt": TXT}
+    for row in rows:  # provenance: offsets point at the entities in the document text
+        text = texts[row["doc_id"]]
+        for side in ("head", "tail"):
+            assert text[row[side]["start"]:row[side]["end"]] == row[side]["text"]
+        start = row["sentence_start"]
+        assert text[start:start + len(row["sentence"])] == row["sentence"]
+        assert (row["model"], row["model_version"]) == ("en_toy_paleo", "0.0.1")
+        assert 0.0 <= row["score"] <= 1.0
+    labels = by_label(rows)
+    found = [(r["head"]["text"], r["tail"]["text"], r["sentence"]) for r in labels["found_at"]]
+    assert ("Elrathia kingii", "Nevada", "Elrathia kingii was collected at Nevada.") in found
+    occurs = {(r["doc_id"], r["head"]["text"], r["tail"]["text"]) for r in labels["occurs_in"]}
+    assert {("a.pdf", "Olenellus", "Wheeler Formation"),
+            ("b.txt", "Olenellus", "Wheeler Formation")} <= occurs
+    assert ("Marjum Formation", "Drumian") in {(r["head"]["text"], r["tail"]["text"])
+                                               for r in labels["assigned_to"]}
+
+    graphml, turtle = write_graph(build_graph(rows), tmp_path / "kg")
+    kg = nx.read_graphml(graphml, force_multigraph=True)
+    edge = kg.get_edge_data("TAXON:olenellus", "STRAT:wheeler formation")["occurs_in"]
+    assert (edge["support"], edge["documents"]) == (2, 2)
+    assert 0.0 < edge["mean_score"] <= edge["max_score"] <= 1.0
+    assert kg.nodes["LOC:nevada"]["name"] == "Nevada"
+
+    import rdflib
+
+    rdf = rdflib.Graph().parse(turtle, format="turtle")
+    paleo = rdflib.Namespace("urn:paleo-re:vocab#")
+    answers = rdf.query("SELECT ?t ?u WHERE { ?s paleo:occurs_in ?o . ?s rdfs:label ?t . "
+                        "?o rdfs:label ?u . }", initNs={"paleo": paleo, "rdfs": rdflib.RDFS})
+    assert ("Olenellus", "Wheeler Formation") in {(str(t), str(u)) for t, u in answers}
+    supports = {int(s) for s in rdf.objects(None, paleo.support)}
+    assert 2 in supports
+
+
+def test_graph_merges_name_variants():
+    assert normalise("Wheeler Fm.") == normalise("wheeler  Formation") \
+        == normalise("the Whee- ler Fm") == "wheeler formation"
+    assert normalise("Marjum Mbr") == "marjum member"
+
+    def row(doc, head, tail, score):
+        return {"doc_id": doc, "label": "occurs_in", "score": score,
+                "head": {"text": head, "label": "TAXON", "start": 0, "end": len(head)},
+                "tail": {"text": tail, "label": "STRAT", "start": 0, "end": len(tail)}}
+
+    kg = build_graph([row("d1", "Olenellus", "Wheeler Fm.", 0.9),
+                      row("d2", "Olenellus", "Wheeler Formation", 0.7),
+                      row("d2", "Olenellus", "Wheeler  Formation", 0.5),
+                      row("d3", "Elrathia", "Marjum Formation", 0.99)])
+    assert top_facts(kg)[0][:5] == ("Olenellus", "occurs_in", "Wheeler Formation", 3, 2)
+    assert top_facts(kg)[0][5:] == pytest.approx((0.9, 0.7))
+    assert len(to_rdf(kg)) > 0
+
+
+def test_folder_with_broken_files_yields_the_rest(nlp, papers, tmp_path):
+    (papers / "corrupt.pdf").write_bytes(b"%PDF-1.4\n1 0 obj\n<< /Type /Cat garbage \x00\xff")
+    (papers / "empty.txt").write_bytes(b"")
+    out = tmp_path / "triples.jsonl"
+    report = extract(nlp, [papers], out)
+    assert report.documents == 2
+    assert {row["doc_id"] for row in read_triples(out)} == {"a.pdf", "b.txt"}
+    assert len(report.failures) == 2
+    summary = report.summary()
+    assert "corrupt.pdf" in summary and "empty.txt" in summary and "2 failed" in summary
+
+
+def test_csv_output(nlp, papers, tmp_path):
+    jsonl, csv = tmp_path / "t.jsonl", tmp_path / "t.csv"
+    extract(nlp, [papers], jsonl)
+    extract(nlp, [papers], csv, fmt="csv")
+    assert csv.read_text(encoding="utf8").startswith("doc_id,head,head_label,head_start")
+    from_csv, from_jsonl = read_triples(csv), read_triples(jsonl)
+    assert [r.pop("score") for r in from_csv] == pytest.approx([r.pop("score")
+                                                                for r in from_jsonl])
+    assert from_csv == from_jsonl and len(from_csv) > 0
+
+
+def test_resume_skips_documents_in_output(nlp, papers, tmp_path):
+    out = tmp_path / "t.jsonl"
+    first = extract(nlp, [papers / "a.pdf"], out)
+    before = read_triples(out)
+    second = extract(nlp, [papers], out, resume=True)
+    assert (first.documents, second.documents, second.skipped) == (1, 1, 1)
+    after = read_triples(out)
+    assert after[:len(before)] == before
+    assert len(after) == len(before) + second.triples
+    assert {row["doc_id"] for row in after[len(before):]} == {"b.txt"}
+    assert not list(tmp_path.glob("*.tmp"))
+
+
+def test_review_round_trip(nlp, papers, tmp_path):
+    out = tmp_path / "review.jsonl"
+    report, n = export_review(nlp, [papers], out, below=1.01)  # every prediction
+    assert n == len(list(srsly.read_jsonl(out))) > 0 and report.failures == []
+    predicted = {(r["head"]["text"], r["label"], r["tail"]["text"], round(r["score"], 4))
+                 for r in read_triples(_extracted(nlp, papers, tmp_path))}
+    docs = list(read_spans(out, nlp.make_doc))
+    back = {(rel.head.text, rel.label, rel.tail.text, round(rel.score, 4))
+            for doc in docs for rel in doc._.relations}
+    assert back == predicted
+    assert all(doc.text in {s for t in (TXT, dehyphenate("\n".join(PDF_LINES)))
+                            for s in _sentences(nlp, t)} for doc in docs)
+    assert export_review(nlp, [papers], tmp_path / "none.jsonl", below=0.0)[1] == 0
+
+
+def _extracted(nlp, papers: Path, tmp_path: Path) -> Path:
+    out = tmp_path / "all.jsonl"
+    extract(nlp, [papers], out)
+    return out
+
+
+def _sentences(nlp, text: str) -> list[str]:
+    return [s.text for s in nlp(text).sents]
+
+
+def test_cli_extract_graph_review(nlp, papers, tmp_path):
+    model = tmp_path / "model"
+    nlp.to_disk(model)
+    runner = CliRunner()
+    out = tmp_path / "t.csv"
+    result = runner.invoke(app, ["extract", str(papers), "-o", str(out), "--model", str(model),
+                                 "--batch-size", "4", "--no-progress"])
+    assert result.exit_code == 0, result.output
+    assert "2 documents" in result.output and len(read_triples(out)) > 0
+    result = runner.invoke(app, ["graph", str(out), "-o", str(tmp_path / "kg")])
+    assert result.exit_code == 0, result.output
+    assert "Wheeler Formation" in result.output
+    assert (tmp_path / "kg.graphml").exists() and (tmp_path / "kg.ttl").exists()
+    result = runner.invoke(app, ["review", str(papers), "-o", str(tmp_path / "r.jsonl"),
+                                 "--model", str(model), "--below", "1.01"])
+    assert result.exit_code == 0, result.output
+    assert len(list(srsly.read_jsonl(tmp_path / "r.jsonl"))) > 0
+
+
+def test_confusion_matrix_png(tmp_path):
+    from paleo_re.evaluate import write_results
+
+    scores = {"rel_f_per_type": {"occurs_in": {"p": 1.0, "r": 0.5, "f": 0.667}},
+              "rel_micro_p": 1.0, "rel_micro_r": 0.5, "rel_micro_f": 0.667, "rel_macro_f": 0.667}
+    confusion = {"occurs_in": {"occurs_in": 3, "NO_RELATION": 1}, "NO_RELATION": {"found_at": 2}}
+    write_results({"gold": "g.jsonl", "n_docs": 4,
+                   "gold_ents": {"relations": scores, "confusion": confusion}}, tmp_path, "T")
+    assert (tmp_path / "metrics.json").exists()
+    assert (tmp_path / "confusion_gold_ents.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+@pytest.mark.skipif(find_chromium() is None, reason="needs chromium (apt-get install chromium)")
+def test_visualize_arcs_in_chromium(nlp, papers, tmp_path):
+    rows = read_triples(_extracted(nlp, papers, tmp_path))
+    page = tmp_path / "page.html"
+    page.write_text(render_triples(rows), encoding="utf8")
+    labels = arc_labels(dump_dom(page))
+    assert sorted(labels) == sorted(f"{r['label']} ({r['score']:.2f})" for r in rows)
+    png = screenshot(page, tmp_path / "page.png", 1200, 700)
+    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_visualize_without_chromium_still_renders(nlp, papers):
+    from paleo_re.extract import process
+    from paleo_re.visualize import render_docs
+
+    html = render_docs(process(nlp, [papers], Report()))
+    assert html.count('class="paleo-sentence"') == 4
+    assert "displacy-arc" in html and "found_at (" in html

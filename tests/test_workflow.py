@@ -1,0 +1,60 @@
+"""The workflow's own steps: corpus assembly, evaluation report, comparison document."""
+
+import spacy
+import srsly
+from conftest import make_examples, toy_records
+from spacy.tokens import DocBin
+
+from paleo_re.compare import write_comparison
+from paleo_re.corpus import build_corpus, stratified_split
+from paleo_re.evaluate import evaluate, write_results
+from paleo_re.io.annotations import record_to_doc
+
+
+def test_stratified_split_keeps_rare_labels_in_both_parts(blank_nlp):
+    docs = [record_to_doc(blank_nlp.make_doc, r) for r in toy_records(60)]
+    train, dev = stratified_split(docs, 0.2)
+    assert len(train) + len(dev) == 60
+    for part in (train, dev):
+        assert {r.label for d in part for r in d._.relations} == \
+               {"occurs_in", "found_at", "assigned_to", "part_of"}
+
+
+def test_build_corpus_skips_and_reports_bad_lines(tmp_path, blank_nlp, capsys):
+    hand = tmp_path / "hand.jsonl"
+    lines = [srsly.json_dumps(r) for r in toy_records(20)]
+    lines.insert(3, '{"text": "broken", "entities": [{"start": 0, "end": 99, "label": "X"}]}')
+    lines.insert(5, "not json")
+    hand.write_text("\n".join(lines) + "\n", encoding="utf8")
+    weak = tmp_path / "weak.jsonl"
+    srsly.write_jsonl(weak, toy_records(6, seed=3))
+    counts = build_corpus(blank_nlp, [hand], [weak], tmp_path / "train.spacy",
+                          tmp_path / "dev.spacy", dev_fraction=0.25)
+    assert counts["errors"] == 2 and counts["train"] + counts["dev"] == 26
+    out = capsys.readouterr().out
+    assert "hand.jsonl:4" in out and "hand.jsonl:6" in out
+    dev_docs = list(DocBin().from_disk(tmp_path / "dev.spacy").get_docs(blank_nlp.vocab))
+    assert len(dev_docs) == counts["dev"] and all(d._.relations is not None for d in dev_docs)
+
+
+def test_evaluate_report_and_comparison(tmp_path):
+    nlp = spacy.blank("en")
+    nlp.add_pipe("relation_extractor")
+    examples = make_examples(nlp, toy_records(60))
+    optimizer = nlp.initialize(lambda: examples)
+    for _ in range(4):
+        for i in range(0, len(examples), 8):
+            nlp.update(examples[i:i + 8], sgd=optimizer)
+    gold = tmp_path / "gold.jsonl"
+    srsly.write_jsonl(gold, toy_records(12, seed=5))
+    results = evaluate(nlp, gold)
+    rel = results["gold_ents"]["relations"]
+    assert set(rel["rel_f_per_type"]) == {"occurs_in", "found_at", "assigned_to", "part_of"}
+    # no entity recogniser in this pipeline: end to end has no entities, so nothing is found
+    assert results["end_to_end"]["relations"]["rel_micro_r"] == 0.0
+    write_results(results, tmp_path / "metrics", "Toy")
+    report = (tmp_path / "metrics" / "report.md").read_text()
+    assert "| occurs_in |" in report and "Confusion matrix" in report
+    text = write_comparison([("toy", tmp_path / "metrics" / "metrics.json")],
+                            tmp_path / "results.md")
+    assert "| toy | gold entities |" in text
