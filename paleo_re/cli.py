@@ -80,6 +80,23 @@ def tune_thresholds_cmd(
     msg.good(f"Thresholds stored in {model}")
 
 
+@app.command("rules-pipeline")
+def rules_pipeline(
+    output: Path = typer.Argument(..., help="Folder to save the pipeline to"),
+    vocab: Path = typer.Option(None, help="Gazetteer folder for the entity rules"),
+) -> None:
+    """Save the rules-only pipeline: sentencizer, entity rules, relation labeling rules."""
+    from .entities import add_sentencizer, make_entity_ruler
+
+    nlp = spacy.blank("en")
+    add_sentencizer(nlp)
+    make_entity_ruler(nlp, vocab)
+    nlp.add_pipe("weak_relation_labeler")
+    nlp.meta["name"] = "paleo_re_rules"
+    nlp.to_disk(output)
+    msg.good(f"Rules pipeline {nlp.pipe_names} -> {output}")
+
+
 @app.command()
 def results(
     metrics: list[str] = typer.Argument(..., help="NAME=metrics.json, in display order"),
@@ -253,6 +270,3 @@ def review(
     for failure in result.failures:
         msg.warn(failure)
     msg.good(f"{n} sentences to review (relations under {below}) -> {output}")
-
-if __name__ == "__main__":
-    app()

@@ -10,25 +10,25 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
-from spacy.tokens import Doc, DocBin
+from spacy.tokens import Doc
 from wasabi import msg
 
 from .io.annotations import read_annotations
+from .io.docs import write_docbin
 from .io.errors import FormatError
 from .relations import has_relations
 
 
-def stratum(doc: Doc) -> str:
-    """The rarest relation label in a doc (or NONE): what the split is stratified on."""
-    labels = sorted({rel.label for rel in doc._.relations})
-    return labels[0] if labels else "NONE"
-
-
 def stratified_split(docs: Sequence[Doc], dev_fraction: float, seed: int = 0
                      ) -> tuple[list[Doc], list[Doc]]:
+    """Split so every label keeps its share in both parts: each doc's stratum is the rarest
+    relation label it holds (NONE without relations)."""
+    frequency = Counter(rel.label for doc in docs for rel in doc._.relations)
     groups: dict[str, list[Doc]] = {}
     for doc in docs:
-        groups.setdefault(stratum(doc), []).append(doc)
+        labels = {rel.label for rel in doc._.relations}
+        key = min(labels, key=lambda label: (frequency[label], label)) if labels else "NONE"
+        groups.setdefault(key, []).append(doc)
     rng = random.Random(seed)
     train, dev = [], []
     for key in sorted(groups):
@@ -52,15 +52,6 @@ def count_table(parts: dict[str, Iterable[Doc]]) -> tuple[list[str], list[list]]
         counts[name] = c
     keys = sorted({k for c in counts.values() for k in c}, key=lambda k: (k != "docs", k))
     return ["", *counts], [[k, *(counts[n][k] for n in counts)] for k in keys]
-
-
-def write_docbin(docs: Iterable[Doc], path: Path) -> int:
-    db = DocBin(store_user_data=True, docs=docs)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".tmp")
-    db.to_disk(tmp)
-    tmp.replace(path)
-    return len(db)
 
 
 def build_corpus(nlp, annotated: Sequence[Path], weak: Sequence[Path], train_path: Path,

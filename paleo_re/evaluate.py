@@ -9,7 +9,7 @@ from typing import Any
 
 import srsly
 from spacy.language import Language
-from spacy.scorer import Scorer
+from spacy.scorer import PRFScore
 from spacy.tokens import Doc
 from spacy.training import Example
 
@@ -19,7 +19,7 @@ from .schema import NO_RELATION
 from .scorer import confusion_matrix, score_relations
 
 
-def _entity_pipes(nlp: Language) -> list[str]:
+def entity_pipes(nlp: Language) -> list[str]:
     """Components that set `doc.ents` (a `span_ruler` does when it annotates ents, though its
     factory metadata does not say so)."""
     return [name for name, pipe in nlp.pipeline
@@ -27,11 +27,9 @@ def _entity_pipes(nlp: Language) -> list[str]:
             or getattr(pipe, "annotate_ents", False)]
 
 
-def _without_annotations(doc: Doc, keep_ents: bool) -> Doc:
+def _without_relations(doc: Doc) -> Doc:
     copy = doc.copy()
     set_relations(copy, None)
-    if not keep_ents:
-        copy.ents = []
     return copy
 
 
@@ -40,22 +38,38 @@ def predict(nlp: Language, gold: Sequence[Doc], mode: str, batch_size: int = 32
     """mode "gold_ents": entity components off, gold entities set; "end_to_end": everything
     from raw text; "rules": only the rule-based entity components (no `ner`, no relations)."""
     if mode == "gold_ents":
-        disable = _entity_pipes(nlp)
+        disable = entity_pipes(nlp)
     elif mode == "rules":
         disable = [n for n in nlp.pipe_names if nlp.get_pipe_meta(n).factory == "ner"
                    or "doc._.relations" in nlp.get_pipe_meta(n).assigns]
     else:
         disable = []
-    inputs = [_without_annotations(doc, keep_ents=mode == "gold_ents") for doc in gold]
+    # gold entities ride on copies of the gold docs; otherwise the pipeline starts from the
+    # text, so its tokenizer never sees where the gold entities begin and end
+    inputs = ([_without_relations(doc) for doc in gold] if mode == "gold_ents"
+              else [doc.text for doc in gold])
     with nlp.select_pipes(disable=disable):
         docs = list(nlp.pipe(inputs, batch_size=batch_size))
     return [Example(doc, ref) for doc, ref in zip(docs, gold)]
 
 
 def entity_scores(examples: Iterable[Example]) -> dict[str, Any]:
-    scores = Scorer.score_spans(list(examples), "ents")
-    return {"p": scores["ents_p"], "r": scores["ents_r"], "f": scores["ents_f"],
-            "per_type": scores["ents_per_type"]}
+    """Per-type and micro P/R/F by exact character span and label: independent of the
+    tokenization, which differs between the gold reader (split at annotated boundaries) and
+    the pipeline."""
+    micro = PRFScore()
+    per_type: dict[str, PRFScore] = {}
+    for eg in examples:
+        pred, gold = (
+            {(e.start_char, e.end_char, e.label_) for e in doc.ents}
+            for doc in (eg.predicted, eg.reference)
+        )
+        micro.score_set(pred, gold)
+        for label in {key[2] for key in pred | gold}:
+            per_type.setdefault(label, PRFScore()).score_set(
+                {k for k in pred if k[2] == label}, {k for k in gold if k[2] == label})
+    return {"p": micro.precision, "r": micro.recall, "f": micro.fscore,
+            "per_type": {label: s.to_dict() for label, s in sorted(per_type.items())}}
 
 
 def evaluate(nlp: Language, gold_path: Path, labels: Sequence[str] | None = None
@@ -72,11 +86,11 @@ def evaluate(nlp: Language, gold_path: Path, labels: Sequence[str] | None = None
         if has_rel:
             result["relations"] = score_relations(examples, labels)
             result["confusion"] = confusion_matrix(examples)
-        if mode == "end_to_end" and _entity_pipes(nlp):
+        if mode == "end_to_end" and entity_pipes(nlp):
             result["entities"] = entity_scores(examples)
         results[mode] = result
     if any(nlp.get_pipe_meta(n).factory == "ner" for n in nlp.pipe_names) and \
-            len(_entity_pipes(nlp)) > 1:
+            len(entity_pipes(nlp)) > 1:
         results["rules"] = {"entities": entity_scores(predict(nlp, gold, "rules"))}
     return results
 

@@ -31,7 +31,7 @@ import srsly
 from spacy.language import Language
 from spacy.tokens import Doc, Span
 
-from .io.docs import write_jsonl_atomic
+from .io.docs import atomic_path, write_jsonl_atomic
 from .io.errors import FormatError
 from .io.spans import write_spans
 from .relations import Relation, set_relations
@@ -225,15 +225,10 @@ def write_triples(rows: list[dict[str, Any]], path: Path, fmt: str | None = None
     if infer_format(path, fmt) == "jsonl":
         write_jsonl_atomic(path, rows)
         return
-    tmp = path.with_name(path.name + ".tmp")
-    try:
-        with tmp.open("w", encoding="utf8", newline="") as f:
-            writer = csv.DictWriter(f, fieldnames=CSV_COLUMNS)
-            writer.writeheader()
-            writer.writerows(row_to_csv(row) for row in rows)
-        tmp.replace(path)
-    finally:
-        tmp.unlink(missing_ok=True)
+    with atomic_path(path) as tmp, tmp.open("w", encoding="utf8", newline="") as f:
+        writer = csv.DictWriter(f, fieldnames=CSV_COLUMNS)
+        writer.writeheader()
+        writer.writerows(row_to_csv(row) for row in rows)
 
 
 # --- running the pipeline --------------------------------------------------------------------

@@ -39,6 +39,8 @@ from urllib.parse import quote
 
 import networkx as nx
 
+from .io.docs import atomic_path
+
 VOCAB = "urn:paleo-re:vocab#"
 ENTITY = "urn:paleo-re:entity:"
 
@@ -165,15 +167,6 @@ def to_rdf(graph: nx.MultiDiGraph) -> Any:
     return rdf
 
 
-def _atomic(path: Path, write: Any) -> None:
-    tmp = path.with_name(path.name + ".tmp")
-    try:
-        write(tmp)
-        tmp.replace(path)
-    finally:
-        tmp.unlink(missing_ok=True)
-
-
 def write_graph(graph: nx.MultiDiGraph, output: Path) -> tuple[Path, Path]:
     """Write `<output>.graphml` and `<output>.ttl` (a .graphml/.ttl suffix on `output` is
     replaced); return both paths."""
@@ -183,6 +176,8 @@ def write_graph(graph: nx.MultiDiGraph, output: Path) -> tuple[Path, Path]:
     output.parent.mkdir(parents=True, exist_ok=True)
     graphml, turtle = output.with_name(output.name + ".graphml"), \
         output.with_name(output.name + ".ttl")
-    _atomic(graphml, lambda p: nx.write_graphml(graph, p))
-    _atomic(turtle, lambda p: to_rdf(graph).serialize(destination=p, format="turtle"))
+    with atomic_path(graphml) as tmp:
+        nx.write_graphml(graph, tmp)
+    with atomic_path(turtle) as tmp:
+        to_rdf(graph).serialize(destination=tmp, format="turtle")
     return graphml, turtle

@@ -12,7 +12,7 @@ from spacy.pipeline import TrainablePipe
 from spacy.tokens import Doc, Span
 from spacy.training import Example, validate_examples, validate_get_examples
 from spacy.vocab import Vocab
-from thinc.api import Config, Model, Optimizer
+from thinc.api import Config, Model, Optimizer, set_dropout_rate
 from thinc.types import Floats2d
 
 from .candidates import CandidateGenerator, candidates_to_ragged
@@ -60,6 +60,7 @@ Pairs = list[tuple[Span, Span]]
         "thresholds": {},
         "class_weights": {},
         "label_smoothing": 0.0,
+        "learn_rate_scale": 1.0,
         "use_gold_ents": True,
         "scorer": {"@scorers": "paleo_re.relation_scorer.v1"},
     },
@@ -71,11 +72,12 @@ def make_relation_extractor(
     name: str,
     model: Model,
     schema: dict[str, list[str]],
-    candidates: CandidateGenerator,
+    candidates: Callable[[Doc, Schema], list[tuple[Span, Span]]],
     threshold: float,
     thresholds: dict[str, float],
     class_weights: dict[str, float],
     label_smoothing: float,
+    learn_rate_scale: float,
     use_gold_ents: bool,
     scorer: Callable | None,
 ) -> RelationExtractor:
@@ -87,13 +89,17 @@ def make_relation_extractor(
         `thresholds[label]` (default `threshold`); otherwise it is NO_RELATION.
     class_weights: loss weight per class (NO_RELATION or a label; default 1.0).
     label_smoothing: mass spread uniformly over the classes in the training targets.
+    learn_rate_scale: multiplies the optimizer's learning rate for this component's own
+        weights (not a shared encoder's): the scoring head starts from scratch while the
+        encoder is pretrained, and a CPU budget of a few hundred steps leaves a head trained at
+        the encoder's rate underfit.
     use_gold_ents: in training, copy the reference entities onto the predicted docs, so the
         extractor can be trained without an upstream entity recogniser annotating.
     """
     return RelationExtractor(
         nlp.vocab, model, name, schema=schema, candidates=candidates, threshold=threshold,
         thresholds=thresholds, class_weights=class_weights, label_smoothing=label_smoothing,
-        use_gold_ents=use_gold_ents, scorer=scorer,
+        learn_rate_scale=learn_rate_scale, use_gold_ents=use_gold_ents, scorer=scorer,
     )
 
 
@@ -105,11 +111,12 @@ class RelationExtractor(TrainablePipe):
         name: str = "relation_extractor",
         *,
         schema: dict[str, list[str]] = DEFAULT_SCHEMA,
-        candidates: CandidateGenerator | None = None,
+        candidates: Callable[[Doc, Schema], list[tuple[Span, Span]]] | None = None,
         threshold: float = 0.5,
         thresholds: dict[str, float] | None = None,
         class_weights: dict[str, float] | None = None,
         label_smoothing: float = 0.0,
+        learn_rate_scale: float = 1.0,
         use_gold_ents: bool = True,
         scorer: Callable | None = score_relations,
     ) -> None:
@@ -124,8 +131,18 @@ class RelationExtractor(TrainablePipe):
             "thresholds": dict(thresholds or {}),
             "class_weights": dict(class_weights or {}),
             "label_smoothing": label_smoothing,
+            "learn_rate_scale": learn_rate_scale,
             "use_gold_ents": use_gold_ents,
         }
+        self._validate_cfg()
+
+    def _validate_cfg(self) -> None:
+        classes = self.schema.classes
+        for key in ("thresholds", "class_weights"):
+            unknown = set(self.cfg[key]) - set(classes)
+            if unknown:
+                raise ValueError(f"'{self.name}' {key} name unknown labels {sorted(unknown)}; "
+                                 f"the labels are {list(classes)}")
 
     @property
     def schema(self) -> Schema:
@@ -142,6 +159,9 @@ class RelationExtractor(TrainablePipe):
     def add_label(self, label: str, signature: tuple[str, str] | None = None) -> int:
         """Add a label with its (head type, tail type); returns 0 if it was already there."""
         if label in self.labels:
+            if signature is not None and not self.schema.allows(label, *signature):
+                raise ValueError(f"Label '{label}' already has the signature "
+                                 f"{self.cfg['schema'][label]}, not {list(signature)}")
             return 0
         if signature is None:
             raise ValueError(f"Label '{label}' needs a (head type, tail type) signature")
@@ -187,25 +207,36 @@ class RelationExtractor(TrainablePipe):
 
     def set_annotations(self, docs: Iterable[Doc], predictions: tuple[list[Pairs], Floats2d]
                         ) -> None:
+        """Set `doc._.relations` on every doc, replacing what was there (an empty list when
+        a doc has no candidate pairs)."""
         all_pairs, scores = predictions
         scores = self.model.ops.to_numpy(scores)
         labels = self.labels
-        thresholds = numpy.asarray([self.threshold_for(label) for label in labels], dtype="f")
         allowed = self.allowed_labels()
         i = 0
         for doc, pairs in zip(docs, all_pairs):
-            if not pairs:
-                continue
             probs = scores[i:i + len(pairs), 1:]
             i += len(pairs)
-            probs = self.fitting_probs(pairs, probs, allowed)
-            passing = numpy.where(probs >= thresholds, probs, -1.0)
-            best = passing.argmax(axis=1)
+            best, prob, positive = self.decide(pairs, probs, allowed)
             set_relations(doc, [
-                Relation(head, tail, labels[k], float(probs[j, k]))
-                for j, ((head, tail), k) in enumerate(zip(pairs, best))
-                if passing[j, k] >= 0
+                Relation(head, tail, labels[k], float(p))
+                for (head, tail), k, p, keep in zip(pairs, best, prob, positive) if keep
             ])
+
+    def decide(self, pairs: Pairs, probs: numpy.ndarray,
+               allowed: dict[tuple[str, str], numpy.ndarray] | None = None
+               ) -> tuple[numpy.ndarray, numpy.ndarray, numpy.ndarray]:
+        """The decision rule: each pair's most probable label among those its types fit, kept
+        when that probability reaches the label's threshold. Returns (label index,
+        probability, kept) per pair."""
+        if not pairs:
+            empty = numpy.zeros(0)
+            return empty.astype(int), empty, empty.astype(bool)
+        probs = self.fitting_probs(pairs, probs, allowed)
+        best = probs.argmax(axis=1)
+        prob = probs[numpy.arange(len(pairs)), best]
+        thresholds = numpy.asarray([self.threshold_for(label) for label in self.labels])
+        return best, prob, prob >= thresholds[best]
 
     # -- training -----------------------------------------------------------------------
 
@@ -222,9 +253,11 @@ class RelationExtractor(TrainablePipe):
         return copies
 
     def score(self, examples: Iterable[Example], **kwargs: Any) -> dict[str, Any]:
-        """Score, with `use_gold_ents`, on the reference entities: `Language.evaluate` runs the
-        pipeline on docs that have no entities when nothing upstream recognises them."""
-        if self.cfg["use_gold_ents"]:
+        """Score relations. With `use_gold_ents` and no entities predicted upstream (no
+        recogniser in the pipeline), `Language.evaluate` would leave nothing to relate, so the
+        relations are predicted on the reference entities instead."""
+        examples = list(examples)
+        if self.cfg["use_gold_ents"] and not any(eg.predicted.ents for eg in examples):
             examples = self._ensure_ents(examples)
             for eg, doc in zip(examples, self.pipe(eg.predicted for eg in examples)):
                 eg.predicted = doc
@@ -240,21 +273,44 @@ class RelationExtractor(TrainablePipe):
         examples = self._ensure_ents(examples)
         docs = [eg.predicted for eg in examples]
         pairs = self._candidates(docs)
+        set_dropout_rate(self.model, drop)
         if not any(pairs):
-            return losses
-        self.model.attrs["dropout"] = drop
-        scores, backprop = self.model.begin_update(
-            (docs, candidates_to_ragged(self.model.ops, pairs, self.schema)))
-        loss, d_scores = self._loss(examples, pairs, scores)
-        backprop(d_scores)
+            self._backprop_nothing(docs)
+        else:
+            scores, backprop = self.model.begin_update(
+                (docs, candidates_to_ragged(self.model.ops, pairs, self.schema)))
+            loss, d_scores = self._loss(examples, pairs, scores)
+            backprop(d_scores)
+            losses[self.name] += loss
         if sgd is not None:
             self.finish_update(sgd)
-        losses[self.name] += loss
         return losses
+
+    def finish_update(self, sgd: Optimizer) -> None:
+        """Update the component's own weights at `learn_rate_scale` times the learning rate
+        (a listener's encoder is updated by its own component)."""
+        scale = float(self.cfg.get("learn_rate_scale", 1.0))
+        for node in self.model.walk():
+            for shim in node.shims:
+                shim.finish_update(sgd)
+        for node in self.model.walk():
+            for name in node.param_names:
+                if node.has_grad(name):
+                    param, _ = sgd((node.id, name), node.get_param(name), node.get_grad(name),
+                                   lr_scale=scale)
+                    node.set_param(name, param)
+
+    def _backprop_nothing(self, docs: list[Doc]) -> None:
+        """A batch without pairs still answers its shared encoder: a transformer lets its
+        last listener run the backward pass, so skipping it would drop the other components'
+        gradients for this batch."""
+        tok2vec = self.model.get_ref("tok2vec")
+        vectors, backprop = tok2vec.begin_update(docs)
+        backprop([self.model.ops.alloc2f(*v.shape) for v in vectors])
 
     def get_loss(self, examples: Iterable[Example], scores: Floats2d) -> tuple[float, Floats2d]:
         """Loss for scores over the candidates of `examples`' predicted docs."""
-        examples = list(examples)
+        examples = self._ensure_ents(examples)
         return self._loss(examples, self._candidates(eg.predicted for eg in examples), scores)
 
     def _targets(self, examples: list[Example], all_pairs: list[Pairs]
@@ -262,7 +318,8 @@ class RelationExtractor(TrainablePipe):
         """Class index and weight per candidate. Pairs of docs without relation annotation
         are unknown and get weight 0; a gold relation's score (its confidence) scales its
         weight, and a doc's negative confidence that of the pairs it leaves unlisted, so weak
-        labels count for less than hand labels."""
+        labels count for less than hand labels. A pair with an entity the reference does not
+        have (a span that did not align to the pipeline's tokens) is unknown too."""
         classes = {label: i for i, label in enumerate(self.schema.classes)}
         class_weights = self.cfg["class_weights"]
         weight_of = numpy.asarray([class_weights.get(c, 1.0) for c in self.schema.classes], "f")
@@ -271,9 +328,14 @@ class RelationExtractor(TrainablePipe):
             known = has_relations(eg.reference)
             negative = weight_of[0] * negative_confidence(eg.reference) if known else 0.0
             gold = {rel.key[:4]: rel for rel in eg.reference._.relations} if known else {}
+            gold_ents = {(e.start_char, e.end_char) for e in eg.reference.ents}
             for head, tail in pairs:
                 rel = gold.get((head.start_char, head.end_char, tail.start_char, tail.end_char))
-                if rel is not None and rel.label in classes:
+                if not {(head.start_char, head.end_char), (tail.start_char, tail.end_char)} \
+                        <= gold_ents:
+                    truth.append(0)
+                    weight.append(0.0)
+                elif rel is not None and rel.label in classes:
                     truth.append(classes[rel.label])
                     weight.append(weight_of[classes[rel.label]] * rel.score)
                 else:
@@ -303,15 +365,17 @@ class RelationExtractor(TrainablePipe):
         if labels is not None:
             self.cfg["schema"] = Schema.from_dict(labels).to_dict()
         schema = self.schema
-        self.model.get_ref("output_layer").set_dim("nO", len(schema.classes))
-        features = self.model.get_ref("pair_features")
-        if not features.has_dim("nT"):
-            features.set_dim("nT", len(schema.type_pairs))
+        self.model.get_ref("output_layer").set_dim("nO", len(schema.classes), force=True)
+        self.model.get_ref("pair_features").set_dim("nT", len(schema.type_pairs), force=True)
         docs, pairs = [], []
-        for eg in self._ensure_ents(islice(get_examples(), 200)):
-            doc_pairs = self.candidates(eg.predicted, schema)
+        for eg in islice(get_examples(), 200):
+            # shapes come from the reference entities whatever `use_gold_ents` says: the
+            # examples spaCy initializes from carry no predicted entities
+            doc = eg.predicted.copy()
+            doc.ents = eg.get_aligned_ents_and_ner()[0]
+            doc_pairs = self.candidates(doc, schema)
             if doc_pairs:
-                docs.append(eg.predicted)
+                docs.append(doc)
                 pairs.append(doc_pairs)
             if len(docs) == 20:
                 break

@@ -70,9 +70,10 @@ def _span(doc: Doc, start: int, end: int, label: str) -> Span:
     for ent in doc.ents:
         if ent.start_char == start and ent.end_char == end:
             return ent
-    span = doc.char_span(start, end, label=label, alignment_mode="expand")
+    span = doc.char_span(start, end, label=label)
     if span is None:
-        raise ValueError(f"No span at characters {start}-{end} of doc {doc.text[:40]!r}")
+        raise ValueError(f"Relation entity at characters {start}-{end} does not fall on token "
+                         f"boundaries of doc {doc.text[:40]!r}")
     return span
 
 

@@ -22,9 +22,6 @@ DEFAULT_SCHEMA: dict[str, list[str]] = {
     "part_of": ["STRAT", "STRAT"],
 }
 
-ENTITY_LABELS: tuple[str, ...] = ("TAXON", "STRAT", "CHRONO", "LOC")
-
-
 @dataclass(frozen=True)
 class Schema:
     """Relation labels with their type signatures, in a fixed order.

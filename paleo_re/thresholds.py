@@ -1,5 +1,10 @@
 """Per-label decision thresholds tuned on held-out annotated docs (never the real dev set),
-stored in the relation extractor's config so the packaged pipeline carries them."""
+stored in the relation extractor's config so the packaged pipeline carries them.
+
+The decision rule (`RelationExtractor.decide`) keeps a pair's most probable fitting label when
+its probability reaches that label's threshold, so each label's threshold only decides among
+the pairs whose best label it is, and the labels can be tuned one at a time, exactly.
+"""
 
 from __future__ import annotations
 
@@ -8,21 +13,24 @@ from collections.abc import Iterable, Sequence
 import numpy
 from spacy.language import Language
 from spacy.training import Example
+from wasabi import msg
 
+from .evaluate import entity_pipes
 from .pipe import RelationExtractor
 
-GRID = tuple(round(x, 2) for x in numpy.arange(0.1, 0.95, 0.05))
+GRID = tuple(round(float(x), 2) for x in numpy.arange(0.1, 0.95, 0.05))
 
 
-def _best_threshold(probs: numpy.ndarray, is_best: numpy.ndarray, gold: numpy.ndarray,
-                    n_gold: int, grid: Sequence[float]) -> tuple[float, float]:
-    """The threshold with the highest F1 for one label (ties go to the lower threshold)."""
-    best = (0.5, -1.0)
+def best_threshold(probs: numpy.ndarray, correct: numpy.ndarray, n_gold: int,
+                   grid: Sequence[float] = GRID) -> tuple[float, float]:
+    """(threshold, F1) maximising F1 when pairs with `probs >= threshold` are predicted and
+    `correct` marks those that are right; ties go to the lower threshold."""
+    best = (grid[0], -1.0)
     for t in grid:
-        pred = is_best & (probs >= t)
-        tp = int((pred & gold).sum())
-        p = tp / max(int(pred.sum()), 1)
-        r = tp / max(n_gold, 1)
+        kept = probs >= t
+        tp = int((kept & correct).sum())
+        p = tp / max(int(kept.sum()), 1)
+        r = tp / n_gold
         f = 2 * p * r / (p + r) if p + r else 0.0
         if f > best[1]:
             best = (float(t), f)
@@ -31,41 +39,42 @@ def _best_threshold(probs: numpy.ndarray, is_best: numpy.ndarray, gold: numpy.nd
 
 def tune_thresholds(nlp: Language, examples: Iterable[Example], name: str = "relation_extractor",
                     grid: Sequence[float] = GRID) -> dict[str, tuple[float, float]]:
-    """Label -> (threshold, F1 at it) on `examples` with their gold entities given."""
+    """Label -> (threshold, F1 at it) on `examples`, with their gold entities given. A label
+    without gold relations in `examples` keeps its current threshold (F1 reported as -1)."""
     pipe = nlp.get_pipe(name)
-    assert isinstance(pipe, RelationExtractor)
+    if not isinstance(pipe, RelationExtractor):
+        raise ValueError(f"'{name}' is not a relation_extractor")
     examples = list(examples)
-    docs = [eg.reference.copy() for eg in examples]
-    upstream = [n for n in nlp.pipe_names[:nlp.pipe_names.index(name)]
-                if not getattr(nlp.get_pipe(n), "annotate_ents", False)
-                and "doc.ents" not in nlp.get_pipe_meta(n).assigns]
-    with nlp.select_pipes(enable=upstream):
-        docs = list(nlp.pipe(docs))
+    skip = set(entity_pipes(nlp)) | set(nlp.pipe_names[nlp.pipe_names.index(name):])
+    with nlp.select_pipes(disable=list(skip)):
+        docs = list(nlp.pipe(eg.reference.copy() for eg in examples))
     all_pairs, scores = pipe.predict(docs)
-    scores = nlp.get_pipe(name).model.ops.to_numpy(scores)
-    keys = [(h.start_char, h.end_char, t.start_char, t.end_char)
-            for pairs in all_pairs for h, t in pairs]
-    gold_label = {}
-    for eg_i, eg in enumerate(examples):
-        for rel in eg.reference._.relations:
-            gold_label[(eg_i, rel.key[:4])] = rel.label
-    doc_of = [i for i, pairs in enumerate(all_pairs) for _ in pairs]
-    flat_pairs = [pair for pairs in all_pairs for pair in pairs]
-    probs = pipe.fitting_probs(flat_pairs, scores[:, 1:]) if flat_pairs else scores[:, 1:]
-    argmax = probs.argmax(axis=1)
-    n_gold_by_label: dict[str, int] = {}
-    for (_, _), label in gold_label.items():
-        n_gold_by_label[label] = n_gold_by_label.get(label, 0) + 1
+    probs = pipe.model.ops.to_numpy(scores)[:, 1:]
+    labels = pipe.labels
+    best, prob, correct, i = [], [], [], 0
+    for eg, pairs in zip(examples, all_pairs):
+        gold = {rel.key for rel in eg.reference._.relations}
+        b, p, _ = pipe.decide(pairs, probs[i:i + len(pairs)])
+        i += len(pairs)
+        best.extend(b)
+        prob.extend(p)
+        correct.extend((h.start_char, h.end_char, t.start_char, t.end_char, labels[k]) in gold
+                       for (h, t), k in zip(pairs, b))
+    best_a, prob_a, correct_a = numpy.asarray(best), numpy.asarray(prob), numpy.asarray(correct)
     result = {}
-    for k, label in enumerate(pipe.labels):
-        gold = numpy.asarray([gold_label.get((d, key)) == label for d, key in zip(doc_of, keys)],
-                             dtype=bool)
-        result[label] = _best_threshold(probs[:, k], argmax == k, gold,
-                                        n_gold_by_label.get(label, 0), grid)
+    for k, label in enumerate(labels):
+        n_gold = sum(rel.label == label for eg in examples for rel in eg.reference._.relations)
+        if n_gold == 0:
+            msg.warn(f"No held-out '{label}' relations: its threshold stays as it is")
+            result[label] = (pipe.threshold_for(label), -1.0)
+            continue
+        mine = best_a == k
+        result[label] = best_threshold(prob_a[mine], correct_a[mine], n_gold, grid)
     return result
 
 
 def store_thresholds(nlp: Language, thresholds: dict[str, float],
                      name: str = "relation_extractor") -> None:
+    """Set the thresholds on the component and in the pipeline's config (config.cfg)."""
     nlp.get_pipe(name).cfg["thresholds"] = dict(thresholds)
-    nlp.config["components"][name]["thresholds"] = dict(thresholds)
+    nlp.get_pipe_config(name)["thresholds"] = dict(thresholds)

@@ -10,8 +10,8 @@ from spacy.language import Language
 from spacy.tokens import Span
 
 from paleo_re.entities import add_sentencizer, make_entity_ruler
-from paleo_re.entities.evaluate import evaluate_entities
 from paleo_re.entities.patterns import clean_vocab, phrase_variants, read_vocab
+from paleo_re.evaluate import evaluate
 
 SHARED = Path(__file__).resolve().parents[2] / "shared" / "data"
 
@@ -153,6 +153,6 @@ def test_existing_ents_are_kept(vocab_dir: Path) -> None:
 def test_gold_dev_floor() -> None:
     nlp = spacy.blank("en")
     make_entity_ruler(nlp, SHARED / "paleobert" / "vocab")
-    scores = evaluate_entities(nlp, SHARED / "gold" / "dev.jsonl")
-    assert scores["ents_f"] > 0.6
-    assert set(scores["ents_per_type"]) == {"TAXON", "STRAT", "CHRONO", "LOC"}
+    scores = evaluate(nlp, SHARED / "gold" / "dev.jsonl")["end_to_end"]["entities"]
+    assert scores["f"] > 0.6
+    assert set(scores["per_type"]) == {"TAXON", "STRAT", "CHRONO", "LOC"}

@@ -1,13 +1,14 @@
 import random
 from importlib.metadata import distribution
 
+import numpy
 import pytest
 import spacy
 from conftest import make_examples, toy_records
 from spacy.tokens import DocBin
 from spacy.training import Example
 
-from paleo_re.relations import Relation, has_relations
+from paleo_re.relations import Relation
 from paleo_re.scorer import score_relations
 
 TRANSFORMER_CONFIG = {
@@ -73,7 +74,7 @@ def test_relations_api(trained_tok2vec):
 def test_docs_without_candidates_pass_through(trained_tok2vec):
     docs = list(trained_tok2vec.pipe(["", "No entities at all.", "Olenellus"]))
     assert [d.text for d in docs] == ["", "No entities at all.", "Olenellus"]
-    assert all(d._.relations == () and not has_relations(d) for d in docs)
+    assert all(d._.relations == () for d in docs)
 
 
 def test_thresholds_apply(trained_tok2vec):
@@ -163,21 +164,94 @@ def test_entry_points():
         assert ep.load() is not None
 
 
-def test_labels_only_for_fitting_types():
-    """A label is never given to a pair whose types its signature does not allow."""
+def test_decision_rule_respects_signatures_and_thresholds():
+    """A label is never given to a pair whose types its signature does not allow, and a pair
+    is kept only when its best fitting label reaches that label's threshold."""
+    pipe = spacy.blank("en").add_pipe("relation_extractor",
+                                      config={"thresholds": {"found_at": 0.7}})
+    doc = spacy.blank("en").make_doc("Olenellus occurs in the Pioche Formation near Nevada.")
+    doc.ents = [doc.char_span(0, 9, "TAXON"), doc.char_span(24, 40, "STRAT"),
+                doc.char_span(46, 52, "LOC")]
+    taxon, strat, loc = doc.ents
+    pairs = [(taxon, strat), (taxon, loc), (taxon, loc)]
+    # columns: occurs_in, found_at, assigned_to, part_of
+    probs = numpy.asarray([[0.2, 0.7, 0.0, 0.0],    # best overall is found_at: not for STRAT
+                           [0.9, 0.6, 0.0, 0.0],    # occurs_in does not fit TAXON->LOC
+                           [0.0, 0.8, 0.1, 0.0]], dtype="f")
+    best, prob, kept = pipe.decide(pairs, probs)
+    assert [pipe.labels[k] for k in best] == ["occurs_in", "found_at", "found_at"]
+    assert prob.tolist() == pytest.approx([0.2, 0.6, 0.8])
+    assert kept.tolist() == [False, False, True]
+
+
+def test_set_annotations_replaces_stale_relations(trained_tok2vec):
+    doc = predictions(trained_tok2vec, toy_records(1))[0].predicted
+    assert doc._.relations
+    doc.ents = []
+    assert trained_tok2vec(doc)._.relations == ()
+
+
+def test_training_dropout_reaches_the_model():
     nlp = spacy.blank("en")
-    nlp.add_pipe("relation_extractor")
-    # trained on a toy set where TAXON->LOC is never related and TAXON->STRAT always is
-    records = [r for r in toy_records(120) if r["relations"]]
-    nlp = train(nlp, make_examples(nlp, records), epochs=3)
-    pipe = nlp.get_pipe("relation_extractor")
-    pipe.cfg["threshold"] = 0.0
-    try:
-        doc = nlp.make_doc("Olenellus occurs in the Pioche Formation near Nevada.")
-        doc.ents = [doc.char_span(0, 9, "TAXON"), doc.char_span(24, 40, "STRAT"),
-                    doc.char_span(46, 52, "LOC")]
-        rels = nlp(doc)._.relations
-    finally:
-        pipe.cfg["threshold"] = 0.5
-    assert {(r.tail.label_, r.label) for r in rels} == {("STRAT", "occurs_in"),
-                                                        ("LOC", "found_at")}
+    pipe = nlp.add_pipe("relation_extractor")
+    examples = make_examples(nlp, toy_records(6))
+    nlp.initialize(lambda: examples)
+    nlp.update(examples, drop=0.42)
+    rates = {node.attrs["dropout_rate"] for node in pipe.model.walk()
+             if "dropout_rate" in node.attrs}
+    assert rates == {0.42}
+
+
+def test_initialize_without_gold_ents_and_get_loss():
+    nlp = spacy.blank("en")
+    pipe = nlp.add_pipe("relation_extractor", config={"use_gold_ents": False})
+    examples = make_examples(nlp, toy_records(12))
+    nlp.initialize(lambda: examples)  # shapes come from the reference entities
+    for eg in examples:
+        eg.predicted.ents = eg.get_aligned_ents_and_ner()[0]
+    pairs, scores = pipe.predict([eg.predicted for eg in examples])
+    loss, d_scores = pipe.get_loss(examples, scores)
+    assert d_scores.shape == scores.shape and loss > 0
+
+
+def test_shared_tok2vec_with_ner_trains_both():
+    """Batches without candidate pairs still backprop, so a shared encoder keeps learning."""
+    nlp = spacy.blank("en")
+    nlp.add_pipe("tok2vec")
+    nlp.add_pipe("ner", config={"model": {"@architectures": "spacy.TransitionBasedParser.v2",
+                                          "state_type": "ner", "hidden_width": 32,
+                                          "tok2vec": {"@architectures": "spacy.Tok2VecListener.v1",
+                                                      "width": 96}}})
+    nlp.add_pipe("relation_extractor", config={"model": {
+        "@architectures": "paleo_re.RelationModel.v1", "hidden_width": 32,
+        "tok2vec": {"@architectures": "spacy.Tok2VecListener.v1", "width": 96},
+        "pair_features": {"@architectures": "paleo_re.PairFeatures.v1"}}})
+    records = toy_records(60)
+    records += [{"text": "Olenellus alone.", "entities": [
+        {"start": 0, "end": 9, "label": "TAXON"}], "relations": []}] * 20
+    nlp = train(nlp, make_examples(nlp, records), epochs=15)
+    scores = nlp.evaluate(make_examples(nlp, toy_records(30, seed=1)))
+    assert scores["ents_f"] > 0.9 and scores["rel_micro_f"] >= 0.9, scores
+
+
+def test_config_errors_name_the_problem():
+    nlp = spacy.blank("en")
+    with pytest.raises(ValueError, match="occurs-in"):
+        nlp.add_pipe("relation_extractor", config={"thresholds": {"occurs-in": 0.3}})
+    pipe = nlp.add_pipe("relation_extractor")
+    with pytest.raises(ValueError, match="already has the signature"):
+        pipe.add_label("occurs_in", ("TAXON", "LOC"))
+
+
+def test_learn_rate_scale_scales_the_components_own_steps():
+    def step(scale):
+        nlp = spacy.blank("en")
+        pipe = nlp.add_pipe("relation_extractor", config={"learn_rate_scale": scale})
+        examples = make_examples(nlp, toy_records(12))
+        optimizer = nlp.initialize(lambda: examples)
+        before = pipe.model.get_ref("output_layer").get_param("W").copy()
+        nlp.update(examples, sgd=optimizer)
+        return numpy.abs(pipe.model.get_ref("output_layer").get_param("W") - before).max()
+
+    assert step(0.0) == 0.0
+    assert step(4.0) == pytest.approx(4 * step(1.0), rel=0.05)

@@ -9,6 +9,7 @@ from paleo_re.compare import write_comparison
 from paleo_re.corpus import build_corpus, stratified_split
 from paleo_re.evaluate import evaluate, write_results
 from paleo_re.io.annotations import record_to_doc
+from paleo_re.relations import has_relations
 
 
 def test_stratified_split_keeps_rare_labels_in_both_parts(blank_nlp):
@@ -34,7 +35,9 @@ def test_build_corpus_skips_and_reports_bad_lines(tmp_path, blank_nlp, capsys):
     out = capsys.readouterr().out
     assert "hand.jsonl:4" in out and "hand.jsonl:6" in out
     dev_docs = list(DocBin().from_disk(tmp_path / "dev.spacy").get_docs(blank_nlp.vocab))
-    assert len(dev_docs) == counts["dev"] and all(d._.relations is not None for d in dev_docs)
+    assert len(dev_docs) == counts["dev"] and all(has_relations(d) for d in dev_docs)
+    n_rels = sum(len(d._.relations) for d in dev_docs)
+    assert n_rels == sum(len(d._.relations) for d in dev_docs if has_relations(d)) > 0
 
 
 def test_evaluate_report_and_comparison(tmp_path):

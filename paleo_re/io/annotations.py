@@ -26,7 +26,7 @@ from ..relations import (
     set_negative_confidence,
     set_relations,
 )
-from .docs import doc_with_boundaries
+from .docs import doc_with_boundaries, write_jsonl_atomic
 from .errors import FormatError
 
 
@@ -168,8 +168,5 @@ def read_annotations(path: str | Path, tokenizer: Callable[[str], Doc],
 def write_annotations(docs: Iterable[Doc], path: str | Path) -> int:
     """Write docs atomically (a temporary file renamed into place); return the count."""
     records = [doc_to_record(doc) for doc in docs]
-    path = Path(path)
-    tmp = path.with_name(path.name + ".tmp")
-    srsly.write_jsonl(tmp, records)
-    tmp.replace(path)
+    write_jsonl_atomic(path, records)
     return len(records)

@@ -19,6 +19,7 @@ from spacy.language import Language
 from spacy.tokens import Doc, DocBin
 
 from .annotations import read_annotations, write_annotations
+from .docs import write_docbin
 from .errors import FormatError
 from .seed import read_seed, write_seed
 from .spans import read_spans, write_spans
@@ -53,19 +54,6 @@ def read_docbin(path: str | Path, tokenizer: Tokenizer) -> Iterator[Doc]:
     """Docs of a `.spacy` file, in the tokenizer's vocab (taken from a doc it makes)."""
     vocab = tokenizer("").vocab
     yield from DocBin(store_user_data=True).from_disk(path).get_docs(vocab)
-
-
-def write_docbin(docs: Iterable[Doc], path: str | Path) -> int:
-    """Write a `.spacy` file with user data (relations, ids) atomically; return the count."""
-    docbin = DocBin(store_user_data=True, docs=docs)
-    path = Path(path)
-    tmp = path.with_name(path.name + ".tmp")
-    try:
-        docbin.to_disk(tmp)
-        tmp.replace(path)
-    finally:
-        tmp.unlink(missing_ok=True)
-    return len(docbin)
 
 
 def _count_in(path: Path, fmt: str) -> int:

@@ -4,17 +4,20 @@ Annotated offsets do not always fall on spaCy token boundaries (`Olenellus-beari
 Rather than snapping a span to the nearest tokens, which would silently move it, the tokens are
 split so that every annotated boundary is a token boundary.
 
-Also the atomic JSONL write every writer of the package shares.
+Also the atomic writes every writer of the package shares.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+import os
+import tempfile
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import srsly
-from spacy.tokens import Doc
+from spacy.tokens import Doc, DocBin
 
 
 def doc_with_boundaries(tokenizer: Callable[[str], Doc], text: str,
@@ -34,15 +37,33 @@ def doc_with_boundaries(tokenizer: Callable[[str], Doc], text: str,
     return Doc(doc.vocab, words=words, spaces=spaces)
 
 
-def write_jsonl_atomic(path: str | Path, records: Iterable[Any]) -> None:
-    """Write JSON lines to a temporary file, then rename it over `path`.
+@contextmanager
+def atomic_path(path: str | Path) -> Iterator[Path]:
+    """A fresh temporary path beside `path`, renamed over it when the block succeeds.
 
-    A crash or a bad record halfway never leaves a truncated file where a good one was.
+    A crash or a bad record halfway never leaves a truncated file where a good one was, and two
+    runs writing the same file never share a temporary file.
     """
     path = Path(path)
-    tmp = path.with_name(path.name + ".tmp")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    os.close(fd)
+    tmp = Path(name)
     try:
-        srsly.write_jsonl(tmp, records)
-        tmp.replace(path)
+        yield tmp
+        os.replace(tmp, path)
     finally:
         tmp.unlink(missing_ok=True)
+
+
+def write_jsonl_atomic(path: str | Path, records: Iterable[Any]) -> None:
+    with atomic_path(path) as tmp:
+        srsly.write_jsonl(tmp, records)
+
+
+def write_docbin(docs: Iterable[Doc], path: str | Path) -> int:
+    """Write a `.spacy` file with user data (relations, ids) atomically; return the count."""
+    docbin = DocBin(store_user_data=True, docs=docs)
+    with atomic_path(path) as tmp:
+        docbin.to_disk(tmp)
+    return len(docbin)
