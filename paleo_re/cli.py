@@ -61,8 +61,9 @@ def convert(
 
 @app.command("tune-thresholds")
 def tune_thresholds_cmd(
-    model: Path = typer.Argument(..., help="Trained pipeline folder; updated in place"),
+    model: Path = typer.Argument(..., help="Trained pipeline folder"),
     data: Path = typer.Argument(..., help="Held-out .spacy docs with gold entities and relations"),
+    output: Path = typer.Option(None, "--output", "-o", help="Where to save (default: MODEL)"),
 ) -> None:
     """Tune per-label thresholds on held-out training data and store them in the pipeline."""
     from spacy.tokens import DocBin
@@ -76,8 +77,8 @@ def tune_thresholds_cmd(
     msg.table([(label, t, f"{f:.3f}") for label, (t, f) in tuned.items()],
               header=("label", "threshold", "F1 at it"), divider=True)
     store_thresholds(nlp, {label: t for label, (t, _) in tuned.items()})
-    nlp.to_disk(model)
-    msg.good(f"Thresholds stored in {model}")
+    nlp.to_disk(output or model)
+    msg.good(f"Thresholds stored in {output or model}")
 
 
 @app.command("rules-pipeline")
