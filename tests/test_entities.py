@@ -117,6 +117,9 @@ def test_sentences(nlp: Language) -> None:
         "It occurs with C. mucrora.",
     ]
     assert len(list(nlp("Sentence one ends here! Two? Yes.").sents)) == 3
+    # PDF text: a line break between sentences is its own whitespace token
+    assert [s.text.strip() for s in nlp("It is new (Fig. 2).\nOlenellus is rare.\n").sents] \
+        == ["It is new (Fig. 2).", "Olenellus is rare."]
 
 
 def test_round_trip(nlp: Language, tmp_path: Path) -> None:

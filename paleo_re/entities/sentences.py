@@ -88,6 +88,8 @@ class PaleoSentencizer:
                 j = i + 1
                 while j < len(doc) and doc[j].text in CLOSERS and doc[j].text not in OPENERS:
                     j += 1
+                while j < len(doc) and doc[j].is_space:  # line breaks of PDF text
+                    j += 1
                 if j < len(doc) and self._starts_sentence(doc[j].text):
                     starts[j] = True
                     i = j
