@@ -71,6 +71,17 @@ def make_examples(nlp, records: list[dict]) -> list[Example]:
     return examples
 
 
+def train(nlp, examples: list[Example], epochs: int, seed: int = 0):
+    """Initialize and train `nlp` on `examples` in batches of 8."""
+    random.seed(seed)
+    optimizer = nlp.initialize(lambda: examples)
+    for _ in range(epochs):
+        random.shuffle(examples)
+        for i in range(0, len(examples), 8):
+            nlp.update(examples[i:i + 8], sgd=optimizer)
+    return nlp
+
+
 @pytest.fixture(scope="session")
 def tiny_bert(tmp_path_factory) -> Path:
     """A 2-layer, 32-wide BERT with random weights and a word-level vocab, saved locally."""

@@ -3,14 +3,13 @@
 
 from __future__ import annotations
 
-import random
 from pathlib import Path
 
 import networkx as nx
 import pytest
 import spacy
 import srsly
-from conftest import make_examples, toy_records
+from conftest import make_examples, toy_records, train
 from typer.testing import CliRunner
 
 from paleo_re.cli import app
@@ -66,13 +65,7 @@ def nlp():
     """Sentences, rule entities and a relation extractor trained on the toy set."""
     nlp = spacy.blank("en")
     nlp.add_pipe("relation_extractor")
-    examples = make_examples(nlp, toy_records(120))
-    random.seed(0)
-    optimizer = nlp.initialize(lambda: examples)
-    for _ in range(10):
-        random.shuffle(examples)
-        for i in range(0, len(examples), 8):
-            nlp.update(examples[i:i + 8], sgd=optimizer)
+    train(nlp, make_examples(nlp, toy_records(120)), epochs=10)
     add_sentencizer(nlp)
     make_entity_ruler(nlp, None, before="relation_extractor")
     nlp.meta.update(name="toy_paleo", version="0.0.1")

@@ -1,10 +1,9 @@
-import random
 from importlib.metadata import distribution
 
 import numpy
 import pytest
 import spacy
-from conftest import make_examples, toy_records
+from conftest import make_examples, toy_records, train
 from spacy.tokens import DocBin
 from spacy.training import Example
 
@@ -21,16 +20,6 @@ TRANSFORMER_CONFIG = {
         "pair_features": {"@architectures": "paleo_re.PairFeatures.v1"},
     }
 }
-
-
-def train(nlp, examples, epochs, seed=0):
-    random.seed(seed)
-    optimizer = nlp.initialize(lambda: examples)
-    for _ in range(epochs):
-        random.shuffle(examples)
-        for i in range(0, len(examples), 8):
-            nlp.update(examples[i:i + 8], sgd=optimizer)
-    return nlp
 
 
 @pytest.fixture(scope="module")

@@ -1,7 +1,7 @@
 import numpy
 import pytest
 import spacy
-from conftest import make_examples, toy_records
+from conftest import make_examples, toy_records, train
 from spacy.training import Example
 
 from paleo_re.thresholds import best_threshold, store_thresholds, tune_thresholds
@@ -18,11 +18,7 @@ def test_best_threshold():
 def test_tuned_thresholds_reach_config_and_disk(tmp_path):
     nlp = spacy.blank("en")
     nlp.add_pipe("relation_extractor")
-    examples = make_examples(nlp, toy_records(60))
-    optimizer = nlp.initialize(lambda: examples)
-    for _ in range(3):
-        for i in range(0, len(examples), 8):
-            nlp.update(examples[i:i + 8], sgd=optimizer)
+    train(nlp, make_examples(nlp, toy_records(60)), epochs=3)
     held_out = [Example(eg.reference.copy(), eg.reference)
                 for eg in make_examples(nlp, toy_records(30, seed=4))]
     tuned = tune_thresholds(nlp, held_out)

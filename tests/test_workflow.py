@@ -2,7 +2,7 @@
 
 import spacy
 import srsly
-from conftest import make_examples, toy_records
+from conftest import make_examples, toy_records, train
 from spacy.tokens import DocBin
 
 from paleo_re.compare import write_comparison
@@ -36,18 +36,13 @@ def test_build_corpus_skips_and_reports_bad_lines(tmp_path, blank_nlp, capsys):
     assert "hand.jsonl:4" in out and "hand.jsonl:6" in out
     dev_docs = list(DocBin().from_disk(tmp_path / "dev.spacy").get_docs(blank_nlp.vocab))
     assert len(dev_docs) == counts["dev"] and all(has_relations(d) for d in dev_docs)
-    n_rels = sum(len(d._.relations) for d in dev_docs)
-    assert n_rels == sum(len(d._.relations) for d in dev_docs if has_relations(d)) > 0
+    assert sum(len(d._.relations) for d in dev_docs) > 0
 
 
 def test_evaluate_report_and_comparison(tmp_path):
     nlp = spacy.blank("en")
     nlp.add_pipe("relation_extractor")
-    examples = make_examples(nlp, toy_records(60))
-    optimizer = nlp.initialize(lambda: examples)
-    for _ in range(4):
-        for i in range(0, len(examples), 8):
-            nlp.update(examples[i:i + 8], sgd=optimizer)
+    train(nlp, make_examples(nlp, toy_records(60)), epochs=4)
     gold = tmp_path / "gold.jsonl"
     srsly.write_jsonl(gold, toy_records(12, seed=5))
     results = evaluate(nlp, gold)
