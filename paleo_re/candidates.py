@@ -53,8 +53,7 @@ class CandidateGenerator:
     @staticmethod
     def distance(a: Span, b: Span) -> int:
         """Tokens strictly between two spans."""
-        return max(a.start, b.start) - min(a.end, b.end) if a.end <= b.start or b.end <= a.start \
-            else 0
+        return max(0, max(a.start, b.start) - min(a.end, b.end))
 
 
 @registry.misc("paleo_re.candidates.v1")

@@ -87,11 +87,9 @@ def rules_pipeline(
     vocab: Path = typer.Option(None, help="Gazetteer folder for the entity rules"),
 ) -> None:
     """Save the rules-only pipeline: sentencizer, entity rules, relation labeling rules."""
-    from .entities import add_sentencizer, make_entity_ruler
+    from .entities import make_rules_nlp
 
-    nlp = spacy.blank("en")
-    add_sentencizer(nlp)
-    make_entity_ruler(nlp, vocab)
+    nlp = make_rules_nlp(vocab)
     nlp.add_pipe("weak_relation_labeler")
     nlp.meta["name"] = "paleo_re_rules"
     nlp.to_disk(output)
@@ -145,15 +143,13 @@ def weak_label_cmd(
         0.3, help="Trust in the unlabeled pairs being unrelated (the rules miss some)"),
 ) -> None:
     """Label real sentences with the entity rules and the relation labeling rules."""
-    from .entities import add_sentencizer, make_entity_ruler
+    from .entities import make_rules_nlp
     from .io.annotations import write_annotations
     from .io.errors import FormatError
     from .relations import set_negative_confidence
     from .weak.corpus import real_texts, weak_label
 
-    nlp = spacy.blank("en")
-    add_sentencizer(nlp)
-    make_entity_ruler(nlp, vocab)
+    nlp = make_rules_nlp(vocab)
     errors: list[FormatError] = []
     docs = [doc for doc in weak_label(nlp, real_texts(inputs, errors))
             if doc._.relations or not positive_only]

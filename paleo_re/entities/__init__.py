@@ -17,7 +17,7 @@ from .patterns import build_patterns
 from .sentences import PaleoSentencizer, make_paleo_sentencizer
 
 __all__ = ["PaleoSentencizer", "add_sentencizer", "make_entity_ruler",
-           "make_paleo_sentencizer"]
+           "make_paleo_sentencizer", "make_rules_nlp"]
 
 
 def make_entity_ruler(nlp: Language, vocab_dir: str | Path | None, name: str = "entity_ruler",
@@ -40,6 +40,17 @@ def make_entity_ruler(nlp: Language, vocab_dir: str | Path | None, name: str = "
     assert isinstance(ruler, SpanRuler)
     ruler.add_patterns(build_patterns(vocab_dir))
     return ruler
+
+
+def make_rules_nlp(vocab_dir: str | Path | None) -> Language:
+    """A blank English pipeline with the sentencizer and the entity ruler: the rule layer on
+    its own, for weak labeling and the rules-only baseline."""
+    import spacy
+
+    nlp = spacy.blank("en")
+    add_sentencizer(nlp)
+    make_entity_ruler(nlp, vocab_dir)
+    return nlp
 
 
 def add_sentencizer(nlp: Language, name: str = "paleo_sentencizer", first: bool = True
