@@ -31,7 +31,9 @@ def build_relation_model(
     """Score candidate pairs: (docs, candidates) -> probabilities over NO_RELATION + labels.
 
     `candidates` is a `Ragged` of int rows (head start, head end, tail start, tail end,
-    type-pair index), token offsets within each doc, one segment per doc.
+    type-pair index), token offsets within each doc, one segment per doc. The layers after
+    the first map (token vectors as a `Ragged`, candidates) to scores: `scoring_head` chains
+    them, to train on cached encoder outputs (`paleo_re.head_training`).
     """
     output_layer = Softmax(nO=nO)
     model = chain(
@@ -44,6 +46,11 @@ def build_relation_model(
     model.set_ref("pair_features", pair_features)
     model.set_ref("output_layer", output_layer)
     return model
+
+
+def scoring_head(model: Model) -> Model[tuple[Ragged, Ragged], Floats2d]:
+    """The layers of a relation model after its encoder, sharing their weights."""
+    return chain(*model.layers[1:])
 
 
 @registry.architectures("paleo_re.PairFeatures.v1")

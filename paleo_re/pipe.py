@@ -313,7 +313,7 @@ class RelationExtractor(TrainablePipe):
         examples = self._ensure_ents(examples)
         return self._loss(examples, self._candidates(eg.predicted for eg in examples), scores)
 
-    def _targets(self, examples: list[Example], all_pairs: list[Pairs]
+    def targets(self, examples: list[Example], all_pairs: list[Pairs]
                  ) -> tuple[numpy.ndarray, numpy.ndarray]:
         """Class index and weight per candidate. Pairs of docs without relation annotation
         are unknown and get weight 0; a gold relation's score (its confidence) scales its
@@ -345,7 +345,12 @@ class RelationExtractor(TrainablePipe):
 
     def _loss(self, examples: list[Example], all_pairs: list[Pairs], scores: Floats2d
               ) -> tuple[float, Floats2d]:
-        truth, weight = self._targets(examples, all_pairs)
+        return self.weighted_loss(*self.targets(examples, all_pairs), scores)
+
+    def weighted_loss(self, truth: numpy.ndarray, weight: numpy.ndarray, scores: Floats2d
+                      ) -> tuple[float, Floats2d]:
+        """Weighted cross-entropy of `scores` against class indices `truth`, with label
+        smoothing, normalised by the total weight; returns (loss, gradient of the scores)."""
         ops = self.model.ops
         probs = ops.to_numpy(scores)
         n_classes = probs.shape[1]

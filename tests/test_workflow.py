@@ -1,5 +1,7 @@
 """The workflow's own steps: corpus assembly, evaluation report, comparison document."""
 
+from pathlib import Path
+
 import spacy
 import srsly
 from conftest import make_examples, toy_records, train
@@ -56,3 +58,18 @@ def test_evaluate_report_and_comparison(tmp_path):
     text = write_comparison([("toy", tmp_path / "metrics" / "metrics.json")],
                             tmp_path / "results.md")
     assert "| toy | gold entities |" in text
+
+
+def test_project_commands_exist():
+    """Every `python -m paleo_re CMD` in project.yml names a command of the CLI."""
+    import typer.main
+
+    from paleo_re.cli import app
+
+    commands = set(typer.main.get_command(app).commands)
+    project = srsly.read_yaml(Path(__file__).parent.parent / "project.yml")
+    used = {line.split()[3] for cmd in project["commands"] for line in cmd["script"]
+            if line.startswith("python -m paleo_re ")}
+    assert used and used <= commands, used - commands
+    steps = {cmd["name"] for cmd in project["commands"]}
+    assert all(set(flow) <= steps for flow in project["workflows"].values())

@@ -1,0 +1,119 @@
+"""Which parts of the pair vector help: heads with different `paleo_re.PairFeatures.v1`
+settings, trained on the same cached outputs of a trained pipeline's frozen encoder with
+several seeds, scored on a gold-entity dev set.
+
+Each variant's thresholds are tuned on held-out training docs (never the dev set). F1 counts
+the candidate pairs only (a gold relation no candidate covers is left out, the same for every
+variant); AUC ranks each label's probability over the pairs whose types fit it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy
+from thinc.api import Model, fix_random_seed, noop
+
+from .candidates import TYPE_PAIR
+from .head_training import EncodedDocs, model_inputs, train_head
+from .model import build_pair_features, build_relation_model, scoring_head
+from .pipe import RelationExtractor
+from .thresholds import best_threshold
+
+VARIANTS: dict[str, dict[str, Any]] = {
+    "head + tail + context + types + distance (default)": {},
+    "without the context between": {"context": False},
+    "without the type-pair embedding": {"type_width": 0},
+    "without the distance embedding": {"distance_width": 0},
+    "head + tail only": {"context": False, "type_width": 0, "distance_width": 0},
+}
+
+
+def build_head(pipe: RelationExtractor, data: EncodedDocs, pair_features: dict[str, Any],
+               hidden_width: int = 256, dropout: float = 0.1) -> Model:
+    """A fresh scoring head for `pipe`'s schema, initialized on cached vectors."""
+    features = build_pair_features(**pair_features)
+    features.set_dim("nT", len(pipe.schema.type_pairs))
+    model = build_relation_model(noop(), features, hidden_width, dropout,
+                                 nO=len(pipe.schema.classes))
+    head = scoring_head(model)
+    head.initialize(X=model_inputs(data, range(min(len(data), 16)), head.ops))
+    return head
+
+
+def predict(head: Model, pipe: RelationExtractor, data: EncodedDocs
+            ) -> tuple[numpy.ndarray, numpy.ndarray, numpy.ndarray]:
+    """(label probabilities with unfitting labels at -1, truth, weight), one row per pair."""
+    probs = [head.ops.to_numpy(head.predict(model_inputs(data, [i], head.ops)))[:, 1:]
+             for i in range(len(data))]
+    allowed = pipe.allowed_labels()
+    fits = numpy.asarray([allowed[pipe.schema.type_pairs[k]] for c in data.candidates
+                          for k in c[:, TYPE_PAIR]])
+    return (numpy.where(fits, numpy.concatenate(probs), -1.0), numpy.concatenate(data.truth),
+            numpy.concatenate(data.weight))
+
+
+def auc(scores: numpy.ndarray, positive: numpy.ndarray) -> float:
+    """Probability that a random positive outranks a random negative (ties count half)."""
+    n_pos, n_neg = int(positive.sum()), int((~positive).sum())
+    if not n_pos or not n_neg:
+        return float("nan")
+    _, inverse, counts = numpy.unique(scores, return_inverse=True, return_counts=True)
+    first_rank = numpy.cumsum(counts) - counts + 1
+    ranks = (first_rank + (counts - 1) / 2)[inverse]  # tied scores share their mean rank
+    return float((ranks[positive].sum() - n_pos * (n_pos + 1) / 2) / (n_pos * n_neg))
+
+
+def score_variant(head: Model, pipe: RelationExtractor, held_out: EncodedDocs,
+                  dev: EncodedDocs) -> dict[str, dict[str, float]]:
+    """Per label: F1 on `dev` at the threshold tuned on `held_out`, and AUC on `dev`."""
+    result = {}
+    tuned = predict(head, pipe, held_out)
+    probs, truth, weight = predict(head, pipe, dev)
+    for k, label in enumerate(pipe.labels):
+        scores = {}
+        for name, (p, t, w) in (("held", tuned), ("dev", (probs, truth, weight))):
+            known = w > 0
+            best = p.argmax(axis=1)
+            mine = known & (best == k)
+            scores[name] = (p[mine, k], t[mine] == k + 1, int((known & (t == k + 1)).sum()))
+        threshold, _ = best_threshold(*scores["held"]) if scores["held"][2] else (0.5, 0.0)
+        p, correct, n_gold = scores["dev"]
+        kept = p >= threshold
+        tp = int((kept & correct).sum())
+        f1 = 2 * tp / (int(kept.sum()) + n_gold) if n_gold else 0.0
+        fits = (probs[:, k] >= 0) & (weight > 0)
+        result[label] = {"f": f1, "auc": auc(probs[fits, k], truth[fits] == k + 1),
+                         "threshold": threshold}
+    return result
+
+
+def ablate(pipe: RelationExtractor, train: EncodedDocs, held_out: EncodedDocs, dev: EncodedDocs,
+           variants: dict[str, dict[str, Any]] = VARIANTS, seeds: Sequence[int] = (0, 1, 2),
+           epochs: int = 10) -> dict[str, list[dict[str, dict[str, float]]]]:
+    """Variant name -> one score dict (see `score_variant`) per seed."""
+    results: dict[str, list] = {}
+    for name, pair_features in variants.items():
+        for seed in seeds:
+            fix_random_seed(seed)
+            head = build_head(pipe, train, pair_features)
+            train_head(pipe, train, epochs, seed=seed, head=head)
+            results.setdefault(name, []).append(score_variant(head, pipe, held_out, dev))
+    return results
+
+
+def report(results: dict[str, list[dict[str, dict[str, float]]]], labels: Sequence[str],
+           intro: str) -> str:
+    """Markdown: mean F1 per label, macro F1 (mean ± sd over seeds) and mean AUC per variant."""
+    lines = [intro, "", "| pair vector | " + " | ".join(f"{label} F1" for label in labels)
+             + " | macro F1 | mean AUC |", "|---" * (len(labels) + 3) + "|"]
+    for name, runs in results.items():
+        f1 = {label: numpy.mean([r[label]["f"] for r in runs]) for label in labels}
+        macro = [numpy.mean([r[label]["f"] for label in labels]) for r in runs]
+        mean_auc = numpy.mean([numpy.nanmean([r[label]["auc"] for label in labels])
+                               for r in runs])
+        lines.append(f"| {name} | " + " | ".join(f"{f1[label]:.3f}" for label in labels)
+                     + f" | {numpy.mean(macro):.3f} ± {numpy.std(macro):.3f} "
+                     f"| {mean_auc:.3f} |")
+    return "\n".join(lines) + "\n"

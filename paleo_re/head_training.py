@@ -1,0 +1,121 @@
+"""Training the relation extractor's scoring head on cached outputs of a frozen encoder.
+
+On CPU a transformer pass is the cost of every training step, and `spacy train` pays it again
+in every epoch: within the default budget the head sees about one epoch and is underfit. With
+the encoder frozen its token vectors are the same in every epoch, so they are computed once
+and the head (pair features, hidden layer, softmax) trains for many epochs at the cost of
+about one. The head is trained with the component's own loss, so weak-label confidences and
+masking apply as in `spacy train`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+import numpy
+from spacy.language import Language
+from spacy.tokens import Doc
+from spacy.training import Example
+from thinc.api import Adam, Model, set_dropout_rate
+from thinc.types import Floats2d, Ragged
+from tqdm import tqdm
+
+from .candidates import pairs_to_array
+from .evaluate import entity_pipes
+from .model import scoring_head
+from .pipe import RelationExtractor
+from .relations import set_relations
+
+
+@dataclass
+class EncodedDocs:
+    """Per doc with candidate pairs: the encoder's token vectors, the candidate array and the
+    training targets (class index and loss weight per pair)."""
+
+    vectors: list[Floats2d]
+    candidates: list[numpy.ndarray]
+    truth: list[numpy.ndarray]
+    weight: list[numpy.ndarray]
+
+    def __len__(self) -> int:
+        return len(self.vectors)
+
+
+def extractor(nlp: Language, name: str) -> RelationExtractor:
+    pipe = nlp.get_pipe(name)
+    if not isinstance(pipe, RelationExtractor):
+        raise ValueError(f"'{name}' is not a relation_extractor")
+    return pipe
+
+
+def encode(nlp: Language, references: Iterable[Doc], name: str = "relation_extractor",
+           batch_size: int = 64) -> EncodedDocs:
+    """Run the components before `name` (not the entity recognisers: the reference entities
+    are kept) on copies of the annotated `references` and cache the extractor's token vectors.
+    Docs without candidate pairs are left out."""
+    pipe = extractor(nlp, name)
+    tok2vec = pipe.model.get_ref("tok2vec")
+    skip = set(entity_pipes(nlp)) | set(nlp.pipe_names[nlp.pipe_names.index(name):])
+    references = list(references)
+    copies = []
+    for ref in references:
+        copy = ref.copy()
+        set_relations(copy, None)
+        copies.append(copy)
+    out = EncodedDocs([], [], [], [])
+    with nlp.select_pipes(disable=list(skip)):
+        docs = nlp.pipe(copies, batch_size=batch_size)
+        for start in tqdm(range(0, len(references), batch_size), desc="encoding", unit="batch",
+                          leave=False):
+            batch = [next(docs) for _ in references[start:start + batch_size]]
+            examples = [Example(doc, ref) for doc, ref in
+                        zip(batch, references[start:start + batch_size])]
+            pairs = pipe._candidates(batch)
+            vectors = tok2vec.predict(batch)
+            for eg, doc_pairs, vecs in zip(examples, pairs, vectors):
+                if not doc_pairs:
+                    continue
+                truth, weight = pipe.targets([eg], [doc_pairs])
+                out.vectors.append(vecs)
+                out.candidates.append(pairs_to_array(doc_pairs, pipe.schema))
+                out.truth.append(truth)
+                out.weight.append(weight)
+    return out
+
+
+def model_inputs(data: EncodedDocs, index: Sequence[int], ops) -> tuple[Ragged, Ragged]:
+    """The scoring head's input for the docs at `index`: token vectors, candidates."""
+    vectors = [data.vectors[i] for i in index]
+    candidates = [data.candidates[i] for i in index]
+    tokens = Ragged(ops.xp.concatenate(vectors), ops.asarray1i([len(v) for v in vectors]))
+    cands = Ragged(ops.asarray2i(numpy.concatenate(candidates)),
+                   ops.asarray1i([len(c) for c in candidates]))
+    return tokens, cands
+
+
+def train_head(pipe: RelationExtractor, data: EncodedDocs, epochs: int, batch_size: int = 16,
+               learn_rate: float = 0.001, dropout: float = 0.1, seed: int = 0,
+               head: Model | None = None) -> list[float]:
+    """Train `head` (default: the extractor's own) on cached vectors with the extractor's
+    loss; returns the mean loss per epoch."""
+    head = head or scoring_head(pipe.model)
+    ops = head.ops
+    optimizer = Adam(learn_rate)
+    set_dropout_rate(head, dropout)
+    rng = numpy.random.RandomState(seed)
+    losses = []
+    for _ in tqdm(range(epochs), desc="epochs", unit="epoch", leave=False):
+        order = rng.permutation(len(data))
+        total = 0.0
+        for start in range(0, len(order), batch_size):
+            index = order[start:start + batch_size]
+            scores, backprop = head.begin_update(model_inputs(data, index, ops))
+            truth = numpy.concatenate([data.truth[i] for i in index])
+            weight = numpy.concatenate([data.weight[i] for i in index])
+            loss, d_scores = pipe.weighted_loss(truth, weight, scores)
+            backprop(d_scores)
+            head.finish_update(optimizer)
+            total += loss
+        losses.append(total / max(1, -(-len(order) // batch_size)))
+    return losses
