@@ -17,6 +17,7 @@ import numpy
 from spacy.language import Language
 from spacy.tokens import Doc
 from spacy.training import Example
+from spacy.util import minibatch
 from thinc.api import Adam, Model, set_dropout_rate
 from thinc.types import Floats2d, Ragged
 from tqdm import tqdm
@@ -66,13 +67,11 @@ def encode(nlp: Language, references: Iterable[Doc], name: str = "relation_extra
     out = EncodedDocs([], [], [], [])
     with nlp.select_pipes(disable=list(skip)):
         docs = nlp.pipe(copies, batch_size=batch_size)
-        for start in tqdm(range(0, len(references), batch_size), desc="encoding", unit="batch",
-                          leave=False):
-            batch = [next(docs) for _ in references[start:start + batch_size]]
-            examples = [Example(doc, ref) for doc, ref in
-                        zip(batch, references[start:start + batch_size])]
-            pairs = pipe._candidates(batch)
-            vectors = tok2vec.predict(batch)
+        for batch in tqdm(minibatch(zip(docs, references), batch_size), desc="encoding",
+                          unit="batch", leave=False):
+            examples = [Example(doc, ref) for doc, ref in batch]
+            pairs = pipe.pairs_for(eg.predicted for eg in examples)
+            vectors = tok2vec.predict([eg.predicted for eg in examples])
             for eg, doc_pairs, vecs in zip(examples, pairs, vectors):
                 if not doc_pairs:
                     continue

@@ -191,13 +191,14 @@ class RelationExtractor(TrainablePipe):
 
     # -- prediction ---------------------------------------------------------------------
 
-    def _candidates(self, docs: Iterable[Doc]) -> list[Pairs]:
+    def pairs_for(self, docs: Iterable[Doc]) -> list[Pairs]:
+        """The candidate pairs of each doc."""
         schema = self.schema
         return [self.candidates(doc, schema) for doc in docs]
 
     def predict(self, docs: Iterable[Doc]) -> tuple[list[Pairs], Floats2d]:
         docs = list(docs)
-        pairs = self._candidates(docs)
+        pairs = self.pairs_for(docs)
         n_classes = len(self.schema.classes)
         if not any(pairs):
             return pairs, self.model.ops.alloc2f(0, n_classes)
@@ -272,7 +273,7 @@ class RelationExtractor(TrainablePipe):
         validate_examples(examples, "RelationExtractor.update")
         examples = self._ensure_ents(examples)
         docs = [eg.predicted for eg in examples]
-        pairs = self._candidates(docs)
+        pairs = self.pairs_for(docs)
         set_dropout_rate(self.model, drop)
         if not any(pairs):
             self._backprop_nothing(docs)
@@ -311,10 +312,10 @@ class RelationExtractor(TrainablePipe):
     def get_loss(self, examples: Iterable[Example], scores: Floats2d) -> tuple[float, Floats2d]:
         """Loss for scores over the candidates of `examples`' predicted docs."""
         examples = self._ensure_ents(examples)
-        return self._loss(examples, self._candidates(eg.predicted for eg in examples), scores)
+        return self._loss(examples, self.pairs_for(eg.predicted for eg in examples), scores)
 
     def targets(self, examples: list[Example], all_pairs: list[Pairs]
-                 ) -> tuple[numpy.ndarray, numpy.ndarray]:
+                ) -> tuple[numpy.ndarray, numpy.ndarray]:
         """Class index and weight per candidate. Pairs of docs without relation annotation
         are unknown and get weight 0; a gold relation's score (its confidence) scales its
         weight, and a doc's negative confidence that of the pairs it leaves unlisted, so weak

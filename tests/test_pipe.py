@@ -125,7 +125,7 @@ def test_unannotated_docs_are_masked(blank_nlp):
     from paleo_re.relations import set_relations
     set_relations(examples[0].reference, None)
     egs = pipe._ensure_ents(examples)
-    _, weight = pipe.targets(egs, pipe._candidates(eg.predicted for eg in egs))
+    _, weight = pipe.targets(egs, pipe.pairs_for(eg.predicted for eg in egs))
     assert weight[0] == 0.0 and (weight[1:] > 0).all()
 
 
