@@ -2,6 +2,7 @@
 
 from pathlib import Path
 
+import pytest
 import spacy
 import srsly
 from conftest import make_examples, toy_records, train
@@ -73,3 +74,12 @@ def test_project_commands_exist():
     assert used and used <= commands, used - commands
     steps = {cmd["name"] for cmd in project["commands"]}
     assert all(set(flow) <= steps for flow in project["workflows"].values())
+
+
+@pytest.mark.parametrize("name", ["transformer", "tok2vec"])
+def test_configs_put_the_ruler_before_the_encoder(name):
+    """spaCy runs the components before a span_ruler over each phrase pattern it loads: an
+    encoder there makes `spacy.load` run it thousands of times."""
+    config = spacy.util.load_config(Path(__file__).parent.parent / "configs" / f"{name}.cfg")
+    pipeline = config["nlp"]["pipeline"]
+    assert pipeline.index("entity_ruler") < pipeline.index(name)
