@@ -57,7 +57,7 @@ def main(
         ("relations step: encode + 10 head epochs", f"{encoding + 10 * epoch:.1f}",
          f"{(encoding + 10 * epoch) / baseline:.3f}"),
     ]
-    msg.table(rows, header=("", "seconds", "ratio to baseline"), divider=True)
+    msg.table(rows, header=("", "seconds", "ratio to baseline"), divider=True, widths=(50, 8, 17))
     msg.info(f"{len(docs)} docs; cache {size / 2**20:.1f} MiB "
              f"({size / max(len(cache), 1) / 2**10:.1f} KiB per doc with pairs)")
 

@@ -44,6 +44,7 @@ class EncodedDocs:
 
 
 def extractor(nlp: Language, name: str) -> RelationExtractor:
+    """The component `name` of `nlp`, which must be a relation extractor."""
     pipe = nlp.get_pipe(name)
     if not isinstance(pipe, RelationExtractor):
         raise ValueError(f"'{name}' is not a relation_extractor")
