@@ -21,7 +21,8 @@ from spacy.util import minibatch
 from thinc.api import Adam
 from wasabi import msg
 
-from paleo_re.head_training import encode, extractor, train_head
+from paleo_re.head_training import encode, train_head
+from paleo_re.pipe import get_relation_extractor
 
 
 def main(
@@ -45,7 +46,7 @@ def main(
     encoding = time.perf_counter() - start
 
     start = time.perf_counter()
-    train_head(extractor(nlp, "relation_extractor"), cache, epochs=1, batch_size=batch_size)
+    train_head(get_relation_extractor(nlp), cache, epochs=1, batch_size=batch_size)
     epoch = time.perf_counter() - start
 
     size = sum(v.nbytes for v in cache.vectors)

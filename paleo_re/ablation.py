@@ -19,7 +19,7 @@ from .candidates import TYPE_PAIR
 from .head_training import EncodedDocs, model_inputs, train_head
 from .model import build_pair_features, build_relation_model, scoring_head
 from .pipe import RelationExtractor
-from .thresholds import best_threshold
+from .thresholds import tune_per_label
 
 VARIANTS: dict[str, dict[str, Any]] = {
     "head + tail + context + types + distance (default)": {},
@@ -68,25 +68,32 @@ def auc(scores: numpy.ndarray, positive: numpy.ndarray) -> float:
 def score_variant(head: Model, pipe: RelationExtractor, held_out: EncodedDocs,
                   dev: EncodedDocs) -> dict[str, dict[str, float]]:
     """Per label: F1 on `dev` at the threshold tuned on `held_out`, and AUC on `dev`."""
-    result = {}
-    tuned = predict(head, pipe, held_out)
+    labels = pipe.labels
+    held = _decisions(*predict(head, pipe, held_out), len(labels))
+    tuned = tune_per_label(*held)
     probs, truth, weight = predict(head, pipe, dev)
-    for k, label in enumerate(pipe.labels):
-        scores = {}
-        for name, (p, t, w) in (("held", tuned), ("dev", (probs, truth, weight))):
-            known = w > 0
-            best = p.argmax(axis=1)
-            mine = known & (best == k)
-            scores[name] = (p[mine, k], t[mine] == k + 1, int((known & (t == k + 1)).sum()))
-        threshold, _ = best_threshold(*scores["held"]) if scores["held"][2] else (0.5, 0.0)
-        p, correct, n_gold = scores["dev"]
-        kept = p >= threshold
+    best, prob, correct, n_gold = _decisions(probs, truth, weight, len(labels))
+    result = {}
+    for k, label in enumerate(labels):
+        threshold = tuned[k][0] if tuned[k] else 0.5
+        kept = (best == k) & (prob >= threshold)
         tp = int((kept & correct).sum())
-        f1 = 2 * tp / (int(kept.sum()) + n_gold) if n_gold else 0.0
+        f1 = 2 * tp / (int(kept.sum()) + n_gold[k]) if n_gold[k] else 0.0
         fits = (probs[:, k] >= 0) & (weight > 0)
         result[label] = {"f": f1, "auc": auc(probs[fits, k], truth[fits] == k + 1),
                          "threshold": threshold}
     return result
+
+
+def _decisions(probs: numpy.ndarray, truth: numpy.ndarray, weight: numpy.ndarray, n_labels: int
+               ) -> tuple[numpy.ndarray, numpy.ndarray, numpy.ndarray, list[int]]:
+    """Over the pairs with known truth: each one's best fitting label, its probability,
+    whether it is right; and the number of gold pairs per label."""
+    known = weight > 0
+    probs, truth = probs[known], truth[known]
+    best = probs.argmax(axis=1)
+    return (best, probs[numpy.arange(len(best)), best], truth == best + 1,
+            [int((truth == k + 1).sum()) for k in range(n_labels)])
 
 
 def ablate(pipe: RelationExtractor, train: EncodedDocs, held_out: EncodedDocs, dev: EncodedDocs,

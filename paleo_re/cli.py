@@ -95,13 +95,15 @@ def train_relations_cmd(
     from spacy.tokens import DocBin
     from thinc.api import fix_random_seed
 
-    from .head_training import encode, extractor, train_head
+    from .head_training import encode, train_head
+    from .pipe import get_relation_extractor
 
     fix_random_seed(seed)
     nlp = spacy.load(model)
     encoded = encode(nlp, DocBin().from_disk(data).get_docs(nlp.vocab), name)
     msg.info(f"Encoded {len(encoded)} docs with candidate pairs")
-    losses = train_head(extractor(nlp, name), encoded, epochs, learn_rate=learn_rate, seed=seed)
+    losses = train_head(get_relation_extractor(nlp, name), encoded, epochs,
+                        learn_rate=learn_rate, seed=seed)
     msg.table([(i + 1, f"{loss:.4f}") for i, loss in enumerate(losses)],
               header=("epoch", "loss"), divider=True)
     nlp.to_disk(output)
@@ -124,11 +126,12 @@ def ablate(
 
     from .ablation import ablate as run
     from .ablation import report
-    from .head_training import encode, extractor
+    from .head_training import encode
     from .io.annotations import read_annotations
+    from .pipe import get_relation_extractor
 
     nlp = spacy.load(model)
-    pipe = extractor(nlp, name)
+    pipe = get_relation_extractor(nlp, name)
     data = [encode(nlp, DocBin().from_disk(path).get_docs(nlp.vocab), name)
             for path in (train, held_out)]
     data.append(encode(nlp, read_annotations(dev, nlp.make_doc), name))

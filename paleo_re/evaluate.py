@@ -27,6 +27,12 @@ def entity_pipes(nlp: Language) -> list[str]:
             or getattr(pipe, "annotate_ents", False)]
 
 
+def pipes_off_for_gold_ents(nlp: Language, name: str) -> list[str]:
+    """The components to disable to run what comes before `name` on docs that already carry
+    gold entities: the entity recognisers, `name` and everything after it."""
+    return sorted(set(entity_pipes(nlp)) | set(nlp.pipe_names[nlp.pipe_names.index(name):]))
+
+
 def _without_relations(doc: Doc) -> Doc:
     copy = doc.copy()
     set_relations(copy, None)

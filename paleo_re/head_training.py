@@ -24,9 +24,9 @@ from thinc.types import Floats2d, Ragged
 from tqdm import tqdm
 
 from .candidates import pairs_to_array
-from .evaluate import entity_pipes
+from .evaluate import pipes_off_for_gold_ents
 from .model import scoring_head
-from .pipe import RelationExtractor
+from .pipe import RelationExtractor, get_relation_extractor
 from .relations import set_relations
 
 
@@ -44,22 +44,13 @@ class EncodedDocs:
         return len(self.vectors)
 
 
-def extractor(nlp: Language, name: str) -> RelationExtractor:
-    """The component `name` of `nlp`, which must be a relation extractor."""
-    pipe = nlp.get_pipe(name)
-    if not isinstance(pipe, RelationExtractor):
-        raise ValueError(f"'{name}' is not a relation_extractor")
-    return pipe
-
-
 def encode(nlp: Language, references: Iterable[Doc], name: str = "relation_extractor",
            batch_size: int = 64) -> EncodedDocs:
     """Run the components before `name` (not the entity recognisers: the reference entities
     are kept) on copies of the annotated `references` and cache the extractor's token vectors.
     Docs without candidate pairs are left out."""
-    pipe = extractor(nlp, name)
+    pipe = get_relation_extractor(nlp, name)
     tok2vec = pipe.model.get_ref("tok2vec")
-    skip = set(entity_pipes(nlp)) | set(nlp.pipe_names[nlp.pipe_names.index(name):])
     references = list(references)
     copies = []
     for ref in references:
@@ -67,7 +58,7 @@ def encode(nlp: Language, references: Iterable[Doc], name: str = "relation_extra
         set_relations(copy, None)
         copies.append(copy)
     out = EncodedDocs([], [], [], [])
-    with nlp.select_pipes(disable=list(skip)):
+    with nlp.select_pipes(disable=pipes_off_for_gold_ents(nlp, name)):
         docs = nlp.pipe(copies, batch_size=batch_size)
         for batch in tqdm(minibatch(zip(docs, references), batch_size), desc="encoding",
                           unit="batch", leave=False):

@@ -103,6 +103,15 @@ def make_relation_extractor(
     )
 
 
+def get_relation_extractor(nlp: Language, name: str = "relation_extractor"
+                           ) -> RelationExtractor:
+    """The component `name` of `nlp`, which must be a relation extractor."""
+    pipe = nlp.get_pipe(name)
+    if not isinstance(pipe, RelationExtractor):
+        raise ValueError(f"'{name}' is not a relation_extractor")
+    return pipe
+
+
 class RelationExtractor(TrainablePipe):
     def __init__(
         self,

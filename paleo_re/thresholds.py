@@ -15,8 +15,8 @@ from spacy.language import Language
 from spacy.training import Example
 from wasabi import msg
 
-from .evaluate import entity_pipes
-from .pipe import RelationExtractor
+from .evaluate import pipes_off_for_gold_ents
+from .pipe import get_relation_extractor
 
 GRID = tuple(round(float(x), 2) for x in numpy.arange(0.1, 0.95, 0.05))
 
@@ -37,16 +37,23 @@ def best_threshold(probs: numpy.ndarray, correct: numpy.ndarray, n_gold: int,
     return best
 
 
+def tune_per_label(best: numpy.ndarray, prob: numpy.ndarray, correct: numpy.ndarray,
+                   n_gold: Sequence[int], grid: Sequence[float] = GRID
+                   ) -> list[tuple[float, float] | None]:
+    """Per label k, (threshold, F1) over the pairs whose best fitting label is k (`best`, its
+    probability `prob`, whether it is right `correct`), against `n_gold[k]` gold relations;
+    None for a label without gold relations."""
+    return [best_threshold(prob[best == k], correct[best == k], n, grid) if n else None
+            for k, n in enumerate(n_gold)]
+
+
 def tune_thresholds(nlp: Language, examples: Iterable[Example], name: str = "relation_extractor",
                     grid: Sequence[float] = GRID) -> dict[str, tuple[float, float]]:
     """Label -> (threshold, F1 at it) on `examples`, with their gold entities given. A label
     without gold relations in `examples` keeps its current threshold (F1 reported as -1)."""
-    pipe = nlp.get_pipe(name)
-    if not isinstance(pipe, RelationExtractor):
-        raise ValueError(f"'{name}' is not a relation_extractor")
+    pipe = get_relation_extractor(nlp, name)
     examples = list(examples)
-    skip = set(entity_pipes(nlp)) | set(nlp.pipe_names[nlp.pipe_names.index(name):])
-    with nlp.select_pipes(disable=list(skip)):
+    with nlp.select_pipes(disable=pipes_off_for_gold_ents(nlp, name)):
         docs = list(nlp.pipe(eg.reference.copy() for eg in examples))
     all_pairs, scores = pipe.predict(docs)
     probs = pipe.model.ops.to_numpy(scores)[:, 1:]
@@ -60,16 +67,16 @@ def tune_thresholds(nlp: Language, examples: Iterable[Example], name: str = "rel
         prob.extend(p)
         correct.extend((h.start_char, h.end_char, t.start_char, t.end_char, labels[k]) in gold
                        for (h, t), k in zip(pairs, b))
-    best_a, prob_a, correct_a = numpy.asarray(best), numpy.asarray(prob), numpy.asarray(correct)
+    n_gold = [sum(rel.label == label for eg in examples for rel in eg.reference._.relations)
+               for label in labels]
+    tuned = tune_per_label(numpy.asarray(best), numpy.asarray(prob), numpy.asarray(correct),
+                           n_gold, grid)
     result = {}
-    for k, label in enumerate(labels):
-        n_gold = sum(rel.label == label for eg in examples for rel in eg.reference._.relations)
-        if n_gold == 0:
+    for label, found in zip(labels, tuned):
+        if found is None:
             msg.warn(f"No held-out '{label}' relations: its threshold stays as it is")
-            result[label] = (pipe.threshold_for(label), -1.0)
-            continue
-        mine = best_a == k
-        result[label] = best_threshold(prob_a[mine], correct_a[mine], n_gold, grid)
+            found = (pipe.threshold_for(label), -1.0)
+        result[label] = found
     return result
 
 
