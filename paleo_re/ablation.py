@@ -1,6 +1,6 @@
 """Which parts of the pair vector help: heads with different `paleo_re.PairFeatures.v1`
-settings, trained on the same cached outputs of a trained pipeline's frozen encoder with
-several seeds, scored on a gold-entity dev set.
+settings, with and without the rule votes, trained on the same cached outputs of a trained
+pipeline's frozen encoder with several seeds, scored on a gold-entity dev set.
 
 Each variant's thresholds are tuned on held-out training docs (never the dev set). F1 counts
 the candidate pairs only (a gold relation no candidate covers is left out, the same for every
@@ -15,31 +15,41 @@ from typing import Any
 import numpy
 from thinc.api import Model, fix_random_seed, noop
 
-from .candidates import TYPE_PAIR
+from .candidates import N_COLUMNS, TYPE_PAIR
 from .head_training import EncodedDocs, model_inputs, train_head
 from .model import build_pair_features, build_relation_model, scoring_head
 from .pipe import RelationExtractor
 from .thresholds import tune_per_label
 
 VARIANTS: dict[str, dict[str, Any]] = {
-    "head + tail + context + types + distance (default)": {},
+    "head + tail + context + types + distance + rule votes (default)": {},
+    "without the rule votes": {"votes": False},
     "without the context between": {"context": False},
     "without the type-pair embedding": {"type_width": 0},
     "without the distance embedding": {"distance_width": 0},
-    "head + tail only": {"context": False, "type_width": 0, "distance_width": 0},
+    "head + tail only": {"context": False, "type_width": 0, "distance_width": 0,
+                         "votes": False},
 }
 
 
 def build_head(pipe: RelationExtractor, data: EncodedDocs, pair_features: dict[str, Any],
                hidden_width: int = 256, dropout: float = 0.1) -> Model:
-    """A fresh scoring head for `pipe`'s schema, initialized on cached vectors."""
+    """A fresh scoring head for `pipe`'s schema, initialized on cached vectors; it reads
+    as many rule votes as `data` carries."""
     features = build_pair_features(**pair_features)
     features.set_dim("nT", len(pipe.schema.type_pairs))
+    features.set_dim("nV", data.candidates[0].shape[1] - N_COLUMNS)
     model = build_relation_model(noop(), features, hidden_width, dropout,
                                  nO=len(pipe.schema.classes))
     head = scoring_head(model)
     head.initialize(X=model_inputs(data, range(min(len(data), 16)), head.ops))
     return head
+
+
+def without_votes(data: EncodedDocs) -> EncodedDocs:
+    """The same docs with the rule-vote columns of their candidate arrays left out."""
+    return EncodedDocs(data.vectors, [c[:, :N_COLUMNS] for c in data.candidates], data.truth,
+                       data.weight)
 
 
 def predict(head: Model, pipe: RelationExtractor, data: EncodedDocs
@@ -101,12 +111,16 @@ def ablate(pipe: RelationExtractor, train: EncodedDocs, held_out: EncodedDocs, d
            epochs: int = 10) -> dict[str, list[dict[str, dict[str, float]]]]:
     """Variant name -> one score dict (see `score_variant`) per seed."""
     results: dict[str, list] = {}
-    for name, pair_features in variants.items():
+    for name, settings in variants.items():
+        pair_features = dict(settings)
+        sets = (train, held_out, dev)
+        if not pair_features.pop("votes", True):
+            sets = tuple(without_votes(data) for data in sets)
         for seed in seeds:
             fix_random_seed(seed)
-            head = build_head(pipe, train, pair_features)
-            train_head(pipe, train, epochs, seed=seed, head=head)
-            results.setdefault(name, []).append(score_variant(head, pipe, held_out, dev))
+            head = build_head(pipe, sets[0], pair_features)
+            train_head(pipe, sets[0], epochs, seed=seed, head=head)
+            results.setdefault(name, []).append(score_variant(head, pipe, *sets[1:]))
     return results
 
 

@@ -16,7 +16,8 @@ from thinc.types import Ints2d, Ragged
 
 from .schema import Schema
 
-# Columns of the candidate array handed to the model.
+# Columns of the candidate array handed to the model; any further columns are the pair's
+# rule votes (`paleo_re.votes`).
 HEAD_START, HEAD_END, TAIL_START, TAIL_END, TYPE_PAIR = range(5)
 N_COLUMNS = 5
 
@@ -71,9 +72,9 @@ def pairs_to_array(pairs: list[tuple[Span, Span]], schema: Schema) -> Ints2d:
     return numpy.asarray(rows, dtype="int32").reshape((len(rows), N_COLUMNS))
 
 
-def candidates_to_ragged(ops, all_pairs: Iterable[list[tuple[Span, Span]]],
-                         schema: Schema) -> Ragged:
-    arrays = [pairs_to_array(pairs, schema) for pairs in all_pairs]
+def candidates_to_ragged(ops, arrays: Iterable[Ints2d], width: int = N_COLUMNS) -> Ragged:
+    """One segment per doc from the docs' candidate arrays (`width` columns each)."""
+    arrays = list(arrays)
     lengths = numpy.asarray([len(a) for a in arrays], dtype="int32")
-    data = numpy.concatenate(arrays) if arrays else numpy.zeros((0, N_COLUMNS), dtype="int32")
+    data = numpy.concatenate(arrays) if arrays else numpy.zeros((0, width), dtype="int32")
     return Ragged(ops.asarray2i(data), ops.asarray1i(lengths))

@@ -23,7 +23,6 @@ from thinc.api import Adam, Model, set_dropout_rate
 from thinc.types import Floats2d, Ragged
 from tqdm import tqdm
 
-from .candidates import pairs_to_array
 from .evaluate import pipes_off_for_gold_ents
 from .model import scoring_head
 from .pipe import RelationExtractor, get_relation_extractor
@@ -70,7 +69,7 @@ def encode(nlp: Language, references: Iterable[Doc], name: str = "relation_extra
                     continue
                 truth, weight = pipe.targets([eg], [doc_pairs])
                 out.vectors.append(vecs)
-                out.candidates.append(pairs_to_array(doc_pairs, pipe.schema))
+                out.candidates.append(pipe.candidate_array(eg.predicted, doc_pairs))
                 out.truth.append(truth)
                 out.weight.append(weight)
     return out

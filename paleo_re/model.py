@@ -13,7 +13,7 @@ from spacy.util import registry
 from thinc.api import Maxout, Model, Softmax, chain, list2ragged, with_getitem
 from thinc.types import Floats2d, Ragged
 
-from .candidates import HEAD_END, HEAD_START, TAIL_END, TAIL_START, TYPE_PAIR
+from .candidates import HEAD_END, HEAD_START, N_COLUMNS, TAIL_END, TAIL_START, TYPE_PAIR
 
 # Signed token gap between head and tail, bucketed on a rough log scale.
 _GAP_EDGES = numpy.asarray([1, 2, 3, 4, 6, 9, 14, 21, 32, 51], dtype="int32")
@@ -31,9 +31,9 @@ def build_relation_model(
     """Score candidate pairs: (docs, candidates) -> probabilities over NO_RELATION + labels.
 
     `candidates` is a `Ragged` of int rows (head start, head end, tail start, tail end,
-    type-pair index), token offsets within each doc, one segment per doc. The layers after
-    the first map (token vectors as a `Ragged`, candidates) to scores: `scoring_head` chains
-    them, to train on cached encoder outputs (`paleo_re.head_training`).
+    type-pair index, then any rule votes), token offsets within each doc, one segment per
+    doc. The layers after the first map (token vectors as a `Ragged`, candidates) to scores:
+    `scoring_head` chains them, to train on cached encoder outputs (`paleo_re.head_training`).
     """
     output_layer = Softmax(nO=nO)
     model = chain(
@@ -59,12 +59,14 @@ def build_pair_features(
 ) -> Model[tuple[Ragged, Ragged], Floats2d]:
     """Pair vector: mean of head tokens, mean of tail tokens, mean of the tokens between them
     (zeros when adjacent; left out when `context` is false), an embedding of the pair's entity
-    types (dimension nT, set from the schema) and one of their signed token distance."""
+    types (dimension nT, set from the schema), one of their signed token distance, and the
+    pair's nV rule votes (0/1 columns after the first five of the candidate array; nV is set
+    by the component, 0 without votes)."""
     return Model(
         "pair_features",
         _pair_forward,
         init=_pair_init,
-        dims={"nI": None, "nO": None, "nT": None},
+        dims={"nI": None, "nO": None, "nT": None, "nV": None},
         params={"T": None, "D": None},
         attrs={"type_width": type_width, "distance_width": distance_width, "context": context},
     )
@@ -79,8 +81,11 @@ def _pair_init(model: Model, X: tuple[Ragged, Ragged] | None = None, Y=None) -> 
         model.set_dim("nI", X[0].dataXd.shape[1])
     if not model.has_dim("nT"):
         raise ValueError("pair_features needs nT (the number of entity type pairs) set")
+    if not model.has_dim("nV"):
+        model.set_dim("nV", 0)
     tw, dw = model.attrs["type_width"], model.attrs["distance_width"]
-    model.set_dim("nO", _n_segments(model) * model.get_dim("nI") + tw + dw)
+    model.set_dim("nO", _n_segments(model) * model.get_dim("nI") + tw + dw
+                  + model.get_dim("nV"))
     normal = model.ops.xp.random.normal
     model.set_param("T", model.ops.asarray2f(normal(0, 0.1, (model.get_dim("nT"), tw))))
     model.set_param("D", model.ops.asarray2f(normal(0, 0.1, (N_DISTANCE_BUCKETS, dw))))
@@ -113,6 +118,11 @@ def _pair_forward(model: Model, inputs: tuple[Ragged, Ragged], is_train: bool):
     X = tokens.dataXd
     lengths = ops.to_numpy(tokens.lengths)
     C = ops.to_numpy(cands.dataXd).astype("int32").copy()
+    n_votes = model.get_dim("nV")
+    if C.shape[1] != N_COLUMNS + n_votes:
+        raise ValueError(f"pair_features expects {N_COLUMNS} candidate columns and {n_votes} "
+                         f"rule votes, got {C.shape[1]} columns: was the model trained with "
+                         f"the component's `votes` set differently?")
     doc_start = numpy.repeat(numpy.cumsum(lengths) - lengths, ops.to_numpy(cands.lengths))
     for col in (HEAD_START, HEAD_END, TAIL_START, TAIL_END):
         C[:, col] += doc_start
@@ -128,7 +138,8 @@ def _pair_forward(model: Model, inputs: tuple[Ragged, Ragged], is_train: bool):
     dist_ids = ops.asarray1i(_distance_buckets(C).astype("int32"))
     T, D = model.get_param("T"), model.get_param("D")
     parts = [pooled[i * n_pairs:(i + 1) * n_pairs] for i in range(n_seg)]
-    Y = ops.xp.hstack([*parts, T[type_ids], D[dist_ids]])
+    votes = ops.asarray2f(C[:, N_COLUMNS:].astype("float32"))
+    Y = ops.xp.hstack([*parts, T[type_ids], D[dist_ids], votes])
 
     def backprop(dY: Floats2d) -> tuple[Ragged, Ragged]:
         width = X.shape[1]
@@ -140,7 +151,8 @@ def _pair_forward(model: Model, inputs: tuple[Ragged, Ragged], is_train: bool):
         dT = ops.alloc2f(*T.shape)
         ops.scatter_add(dT, type_ids, ops.asarray2f(dY[:, n_seg * width:n_seg * width + tw]))
         dD = ops.alloc2f(*D.shape)
-        ops.scatter_add(dD, dist_ids, ops.asarray2f(dY[:, n_seg * width + tw:]))
+        d_dist = dY[:, n_seg * width + tw:n_seg * width + tw + D.shape[1]]
+        ops.scatter_add(dD, dist_ids, ops.asarray2f(d_dist))
         model.inc_grad("T", dT)
         model.inc_grad("D", dD)
         return Ragged(dX, tokens.lengths), cands

@@ -13,9 +13,10 @@ from spacy.tokens import Doc, Span
 from spacy.training import Example, validate_examples, validate_get_examples
 from spacy.vocab import Vocab
 from thinc.api import Config, Model, Optimizer, set_dropout_rate
-from thinc.types import Floats2d
+from thinc.types import Floats2d, Ragged
 
-from .candidates import CandidateGenerator, candidates_to_ragged
+from . import votes as _votes  # noqa: F401  registers paleo_re.rule_votes.v1
+from .candidates import N_COLUMNS, CandidateGenerator, candidates_to_ragged, pairs_to_array
 from .relations import Relation, has_relations, negative_confidence, set_relations
 from .schema import DEFAULT_SCHEMA, Schema
 from .scorer import score_relations
@@ -56,6 +57,7 @@ Pairs = list[tuple[Span, Span]]
         "schema": {"@misc": "paleo_re.default_schema.v1"},
         "candidates": {"@misc": "paleo_re.candidates.v1", "max_distance": 100,
                        "same_sentence": True},
+        "votes": {"@misc": "paleo_re.rule_votes.v1"},
         "threshold": 0.5,
         "thresholds": {},
         "class_weights": {},
@@ -73,6 +75,7 @@ def make_relation_extractor(
     model: Model,
     schema: dict[str, list[str]],
     candidates: Callable[[Doc, Schema], list[tuple[Span, Span]]],
+    votes: Callable[[Doc, Pairs, Schema], numpy.ndarray] | None,
     threshold: float,
     thresholds: dict[str, float],
     class_weights: dict[str, float],
@@ -87,6 +90,9 @@ def make_relation_extractor(
         {"@misc": "paleo_re.schema.v1", "labels": {...}}.
     threshold, thresholds: a pair gets its best label when that label's probability reaches
         `thresholds[label]` (default `threshold`); otherwise it is NO_RELATION.
+    votes: per candidate pair, an int column per label given to the model as input (the
+        default: whether that label's labeling rules fire, see `paleo_re.votes`); null for
+        none.
     class_weights: loss weight per class (NO_RELATION or a label; default 1.0).
     label_smoothing: mass spread uniformly over the classes in the training targets.
     learn_rate_scale: multiplies the optimizer's learning rate for this component's own
@@ -97,7 +103,8 @@ def make_relation_extractor(
         extractor can be trained without an upstream entity recogniser annotating.
     """
     return RelationExtractor(
-        nlp.vocab, model, name, schema=schema, candidates=candidates, threshold=threshold,
+        nlp.vocab, model, name, schema=schema, candidates=candidates, votes=votes,
+        threshold=threshold,
         thresholds=thresholds, class_weights=class_weights, label_smoothing=label_smoothing,
         learn_rate_scale=learn_rate_scale, use_gold_ents=use_gold_ents, scorer=scorer,
     )
@@ -121,6 +128,7 @@ class RelationExtractor(TrainablePipe):
         *,
         schema: dict[str, list[str]] = DEFAULT_SCHEMA,
         candidates: Callable[[Doc, Schema], list[tuple[Span, Span]]] | None = None,
+        votes: Callable[[Doc, Pairs, Schema], numpy.ndarray] | None = None,
         threshold: float = 0.5,
         thresholds: dict[str, float] | None = None,
         class_weights: dict[str, float] | None = None,
@@ -133,6 +141,7 @@ class RelationExtractor(TrainablePipe):
         self.model = model
         self.name = name
         self.candidates = candidates or CandidateGenerator()
+        self.votes = votes
         self.scorer = scorer
         self.cfg: dict[str, Any] = {
             "schema": Schema.from_dict(schema).to_dict(),
@@ -205,14 +214,26 @@ class RelationExtractor(TrainablePipe):
         schema = self.schema
         return [self.candidates(doc, schema) for doc in docs]
 
+    def candidate_array(self, doc: Doc, pairs: Pairs) -> numpy.ndarray:
+        """The model's input rows for `doc`'s candidate `pairs`: offsets, type pair, votes."""
+        schema = self.schema
+        array = pairs_to_array(pairs, schema)
+        if self.votes is None:
+            return array
+        return numpy.hstack([array, self.votes(doc, pairs, schema).astype("int32")])
+
+    def model_candidates(self, docs: Iterable[Doc], all_pairs: Iterable[Pairs]) -> Ragged:
+        width = N_COLUMNS + (len(self.labels) if self.votes is not None else 0)
+        return candidates_to_ragged(self.model.ops, [
+            self.candidate_array(doc, pairs) for doc, pairs in zip(docs, all_pairs)], width)
+
     def predict(self, docs: Iterable[Doc]) -> tuple[list[Pairs], Floats2d]:
         docs = list(docs)
         pairs = self.pairs_for(docs)
         n_classes = len(self.schema.classes)
         if not any(pairs):
             return pairs, self.model.ops.alloc2f(0, n_classes)
-        scores = self.model.predict((docs, candidates_to_ragged(self.model.ops, pairs,
-                                                                 self.schema)))
+        scores = self.model.predict((docs, self.model_candidates(docs, pairs)))
         return pairs, scores
 
     def set_annotations(self, docs: Iterable[Doc], predictions: tuple[list[Pairs], Floats2d]
@@ -287,8 +308,7 @@ class RelationExtractor(TrainablePipe):
         if not any(pairs):
             self._backprop_nothing(docs)
         else:
-            scores, backprop = self.model.begin_update(
-                (docs, candidates_to_ragged(self.model.ops, pairs, self.schema)))
+            scores, backprop = self.model.begin_update((docs, self.model_candidates(docs, pairs)))
             loss, d_scores = self._loss(examples, pairs, scores)
             backprop(d_scores)
             losses[self.name] += loss
@@ -381,7 +401,10 @@ class RelationExtractor(TrainablePipe):
             self.cfg["schema"] = Schema.from_dict(labels).to_dict()
         schema = self.schema
         self.model.get_ref("output_layer").set_dim("nO", len(schema.classes), force=True)
-        self.model.get_ref("pair_features").set_dim("nT", len(schema.type_pairs), force=True)
+        pair_features = self.model.get_ref("pair_features")
+        pair_features.set_dim("nT", len(schema.type_pairs), force=True)
+        pair_features.set_dim("nV", len(schema.labels) if self.votes is not None else 0,
+                              force=True)
         docs, pairs = [], []
         for eg in islice(get_examples(), 200):
             # shapes come from the reference entities whatever `use_gold_ents` says: the
@@ -398,4 +421,4 @@ class RelationExtractor(TrainablePipe):
             raise ValueError(f"'{self.name}' found no candidate pairs in the training examples "
                              f"to initialize from: do they have entities of the types in "
                              f"{schema.to_dict()}?")
-        self.model.initialize(X=(docs, candidates_to_ragged(self.model.ops, pairs, schema)))
+        self.model.initialize(X=(docs, self.model_candidates(docs, pairs)))

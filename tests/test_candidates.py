@@ -74,7 +74,8 @@ def test_arrays(blank_nlp):
                    [("Olenellus", "TAXON"), ("Pioche Shale", "STRAT")])
     pairs = CandidateGenerator()(doc, DEFAULT)
     assert pairs_to_array(pairs, DEFAULT).tolist() == [[0, 1, 4, 6, 0]]
-    ragged = candidates_to_ragged(NumpyOps(), [pairs, []], DEFAULT)
+    arrays = [pairs_to_array(pairs, DEFAULT), pairs_to_array([], DEFAULT)]
+    ragged = candidates_to_ragged(NumpyOps(), arrays)
     assert ragged.lengths.tolist() == [1, 0]
 
 

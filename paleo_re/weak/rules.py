@@ -590,10 +590,16 @@ def fire(doc: Doc, schema: Schema = DEFAULT, rules: Iterable[Rule] = RULES,
          candidates: CandidateGenerator | None = None) -> list[tuple[Span, Span, Rule]]:
     """Every (head, tail, rule) that fires on a type-valid candidate pair of `doc`, after the
     shared vetoes. Used by `label_doc` and by the measurement of each rule."""
+    return fire_on(doc, (candidates or CandidateGenerator())(doc, schema), schema, rules)
+
+
+def fire_on(doc: Doc, pairs: Iterable[tuple[Span, Span]], schema: Schema = DEFAULT,
+            rules: Iterable[Rule] = RULES) -> list[tuple[Span, Span, Rule]]:
+    """Every (head, tail, rule) that fires on the given candidate `pairs` of `doc`."""
     rules = tuple(rules)
     ctx = Context(doc)
     out = []
-    for head, tail in (candidates or CandidateGenerator())(doc, schema):
+    for head, tail in pairs:
         if vetoed(ctx, head, tail):
             continue
         for rule in rules:

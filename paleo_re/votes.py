@@ -1,0 +1,40 @@
+"""Rule votes: which labeling rules fire on each candidate pair, given to the model as input.
+
+A head reading pooled token vectors ranks real-text pairs poorly even when trained on nothing
+but the rules' own labels (dev AUC about 0.70 for occurs_in and found_at, where the rules
+score F1 0.80-0.90): mean pools lose the word order the rules read (the preposition nearest
+the tail, list coordination, brackets). Given the votes as features, the head learns from the
+hand-labelled corpus how far to trust each label's rules and still scores the pairs no rule
+covers (docs/ablation.md measures the difference).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy
+from spacy.tokens import Doc, Span
+from spacy.util import registry
+from thinc.types import Ints2d
+
+from .schema import Schema
+from .weak.rules import fire_on
+
+
+class RuleVotes:
+    """One 0/1 column per schema label: whether a rule for that label fires on the pair."""
+
+    def __call__(self, doc: Doc, pairs: Sequence[tuple[Span, Span]], schema: Schema) -> Ints2d:
+        votes = numpy.zeros((len(pairs), len(schema.labels)), dtype="int32")
+        if not pairs:
+            return votes
+        row = {(h.start, h.end, t.start, t.end): i for i, (h, t) in enumerate(pairs)}
+        column = {label: k for k, label in enumerate(schema.labels)}
+        for head, tail, rule in fire_on(doc, pairs, schema):
+            votes[row[(head.start, head.end, tail.start, tail.end)], column[rule.label]] = 1
+        return votes
+
+
+@registry.misc("paleo_re.rule_votes.v1")
+def make_rule_votes() -> RuleVotes:
+    return RuleVotes()

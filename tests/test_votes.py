@@ -1,0 +1,42 @@
+import pytest
+import spacy
+from conftest import make_examples, toy_records
+from test_candidates import doc_from
+
+from paleo_re.candidates import N_COLUMNS, CandidateGenerator
+from paleo_re.schema import DEFAULT
+from paleo_re.votes import RuleVotes
+
+
+def test_votes_mark_the_labels_whose_rules_fire(blank_nlp):
+    doc = doc_from(blank_nlp, "Olenellus occurs in the Pioche Shale but not in the Latham Shale.",
+                   [("Olenellus", "TAXON"), ("Pioche Shale", "STRAT"), ("Latham Shale", "STRAT")])
+    pairs = CandidateGenerator()(doc, DEFAULT)
+    votes = RuleVotes()(doc, pairs, DEFAULT)
+    by_pair = {(h.text, t.text): row.tolist() for (h, t), row in zip(pairs, votes)}
+    occurs_in = list(DEFAULT.labels).index("occurs_in")
+    assert by_pair[("Olenellus", "Pioche Shale")][occurs_in] == 1
+    assert by_pair[("Olenellus", "Latham Shale")] == [0] * len(DEFAULT.labels)
+    assert RuleVotes()(doc, [], DEFAULT).shape == (0, len(DEFAULT.labels))
+
+
+@pytest.mark.parametrize("votes, width", [({"@misc": "paleo_re.rule_votes.v1"}, 4), (None, 0)])
+def test_votes_widen_the_model_input(votes, width, tmp_path):
+    nlp = spacy.blank("en")
+    pipe = nlp.add_pipe("relation_extractor", config={"votes": votes})
+    nlp.initialize(lambda: make_examples(nlp, toy_records(20)))
+    assert pipe.model.get_ref("pair_features").get_dim("nV") == width
+    doc = make_examples(nlp, toy_records(1))[0].reference
+    assert pipe.candidate_array(doc, pipe.pairs_for([doc])[0]).shape[1] == N_COLUMNS + width
+    nlp.to_disk(tmp_path)
+    assert (spacy.load(tmp_path).get_pipe("relation_extractor").votes is None) == (votes is None)
+
+
+def test_a_model_trained_with_votes_refuses_candidates_without(blank_nlp):
+    nlp = spacy.blank("en")
+    pipe = nlp.add_pipe("relation_extractor")
+    examples = make_examples(nlp, toy_records(20))
+    nlp.initialize(lambda: examples)
+    pipe.votes = None
+    with pytest.raises(ValueError, match="rule votes"):
+        pipe.predict([examples[0].reference])
