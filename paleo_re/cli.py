@@ -181,7 +181,8 @@ entities; "end to end" lets it find its own. "default" is `en_paleo_re` as the `
 builds it; "seed-labels" is the same architecture and training budget trained only on the seed
 project's regex labels (its approach); "rules" is the entity rules and relation labeling rules
 alone. The rules were written while reading this dev set, so their numbers here are optimistic:
-a held-out set will show how far they carry over."""
+a held-out set will show how far they carry over. The same holds in part for "default" and
+"seed-labels", whose relation model reads the rules' votes as input."""
 
 
 @app.command("build-corpus")
