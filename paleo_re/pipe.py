@@ -104,9 +104,9 @@ def make_relation_extractor(
     """
     return RelationExtractor(
         nlp.vocab, model, name, schema=schema, candidates=candidates, votes=votes,
-        threshold=threshold,
-        thresholds=thresholds, class_weights=class_weights, label_smoothing=label_smoothing,
-        learn_rate_scale=learn_rate_scale, use_gold_ents=use_gold_ents, scorer=scorer,
+        threshold=threshold, thresholds=thresholds, class_weights=class_weights,
+        label_smoothing=label_smoothing, learn_rate_scale=learn_rate_scale,
+        use_gold_ents=use_gold_ents, scorer=scorer,
     )
 
 
