@@ -6,6 +6,9 @@ score F1 0.80-0.90): mean pools lose the word order the rules read (the preposit
 the tail, list coordination, brackets). Given the votes as features, the head learns from the
 hand-labelled corpus how far to trust each label's rules and still scores the pairs no rule
 covers (docs/ablation.md measures the difference).
+
+The votes are what the rules in `paleo_re.weak.rules` say now: a model trained before the
+rules change reads different inputs after, so retrain it.
 """
 
 from __future__ import annotations
@@ -18,7 +21,7 @@ from spacy.util import registry
 from thinc.types import Ints2d
 
 from .schema import Schema
-from .weak.rules import fire_on
+from .weak.rules import RULES, fire_on
 
 
 class RuleVotes:
@@ -26,8 +29,8 @@ class RuleVotes:
 
     def __call__(self, doc: Doc, pairs: Sequence[tuple[Span, Span]], schema: Schema) -> Ints2d:
         votes = numpy.zeros((len(pairs), len(schema.labels)), dtype="int32")
-        if not pairs:
-            return votes
+        if not pairs or not {rule.label for rule in RULES} & set(schema.labels):
+            return votes  # no rule speaks to this schema's labels
         row = {(h.start, h.end, t.start, t.end): i for i, (h, t) in enumerate(pairs)}
         column = {label: k for k, label in enumerate(schema.labels)}
         for head, tail, rule in fire_on(doc, pairs, schema):

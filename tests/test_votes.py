@@ -4,7 +4,7 @@ from conftest import make_examples, toy_records
 from test_candidates import doc_from
 
 from paleo_re.candidates import N_COLUMNS, CandidateGenerator
-from paleo_re.schema import DEFAULT
+from paleo_re.schema import DEFAULT, Schema
 from paleo_re.votes import RuleVotes
 
 
@@ -40,3 +40,11 @@ def test_a_model_trained_with_votes_refuses_candidates_without(blank_nlp):
     pipe.votes = None
     with pytest.raises(ValueError, match="rule votes"):
         pipe.predict([examples[0].reference])
+
+
+def test_no_votes_for_labels_without_rules(blank_nlp):
+    schema = Schema.from_dict({"treats": ["DRUG", "DISEASE"]})
+    doc = doc_from(blank_nlp, "Aspirin treats headache.",
+                   [("Aspirin", "DRUG"), ("headache", "DISEASE")])
+    pairs = CandidateGenerator()(doc, schema)
+    assert RuleVotes()(doc, pairs, schema).tolist() == [[0]]
