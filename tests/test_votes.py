@@ -32,7 +32,7 @@ def test_votes_widen_the_model_input(votes, width, tmp_path):
     assert (spacy.load(tmp_path).get_pipe("relation_extractor").votes is None) == (votes is None)
 
 
-def test_a_model_trained_with_votes_refuses_candidates_without(blank_nlp):
+def test_a_model_trained_with_votes_refuses_candidates_without():
     nlp = spacy.blank("en")
     pipe = nlp.add_pipe("relation_extractor")
     examples = make_examples(nlp, toy_records(20))
