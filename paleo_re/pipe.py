@@ -222,10 +222,16 @@ class RelationExtractor(TrainablePipe):
             return array
         return numpy.hstack([array, self.votes(doc, pairs, schema).astype("int32")])
 
+    @property
+    def n_votes(self) -> int:
+        """Vote columns per candidate: one per label, none without `votes`."""
+        return len(self.labels) if self.votes is not None else 0
+
     def model_candidates(self, docs: Iterable[Doc], all_pairs: Iterable[Pairs]) -> Ragged:
-        width = N_COLUMNS + (len(self.labels) if self.votes is not None else 0)
+        """The model's candidate input for a batch: one segment of rows per doc."""
         return candidates_to_ragged(self.model.ops, [
-            self.candidate_array(doc, pairs) for doc, pairs in zip(docs, all_pairs)], width)
+            self.candidate_array(doc, pairs) for doc, pairs in zip(docs, all_pairs)],
+            N_COLUMNS + self.n_votes)
 
     def predict(self, docs: Iterable[Doc]) -> tuple[list[Pairs], Floats2d]:
         docs = list(docs)
@@ -403,8 +409,7 @@ class RelationExtractor(TrainablePipe):
         self.model.get_ref("output_layer").set_dim("nO", len(schema.classes), force=True)
         pair_features = self.model.get_ref("pair_features")
         pair_features.set_dim("nT", len(schema.type_pairs), force=True)
-        pair_features.set_dim("nV", len(schema.labels) if self.votes is not None else 0,
-                              force=True)
+        pair_features.set_dim("nV", self.n_votes, force=True)
         docs, pairs = [], []
         for eg in islice(get_examples(), 200):
             # shapes come from the reference entities whatever `use_gold_ents` says: the
