@@ -191,13 +191,17 @@ def build_corpus_cmd(
     dev: Path = typer.Option(..., help="Output .spacy file for the held-out part"),
     annotated: list[Path] = typer.Option(..., help="Hand-annotated JSONL (split train/dev)"),
     weak: list[Path] = typer.Option([], help="Weakly labeled JSONL (train only)"),
+    standoff: list[Path] = typer.Option(
+        [], help="Hand-annotated stand-off JSONL whose texts live in --data (split train/dev)"),
+    data: Path = typer.Option(None, help="The data folder stand-off annotations point into"),
     dev_fraction: float = typer.Option(0.15),
     seed: int = typer.Option(0),
 ) -> None:
     """Build stratified train/dev .spacy files and print per-label counts."""
     from .corpus import build_corpus
 
-    build_corpus(spacy.blank("en"), annotated, weak, train, dev, dev_fraction, seed)
+    build_corpus(spacy.blank("en"), annotated, weak, train, dev, dev_fraction, seed,
+                 standoff, data)
 
 
 @app.command("weak-label")

@@ -16,6 +16,7 @@ from wasabi import msg
 from .io.annotations import read_annotations
 from .io.docs import write_docbin
 from .io.errors import FormatError
+from .io.standoff import read_standoff, source_text
 from .relations import has_relations
 
 
@@ -55,18 +56,27 @@ def count_table(parts: dict[str, Iterable[Doc]]) -> tuple[list[str], list[list]]
 
 
 def build_corpus(nlp, annotated: Sequence[Path], weak: Sequence[Path], train_path: Path,
-                 dev_path: Path, dev_fraction: float = 0.15, seed: int = 0) -> dict:
-    """Split the hand-annotated docs into train/dev by stratum; weakly labeled docs go to train
-    only (the dev part measures against hand labels). Bad lines are reported and skipped."""
+                 dev_path: Path, dev_fraction: float = 0.15, seed: int = 0,
+                 standoff: Sequence[Path] = (), data: Path | None = None) -> dict:
+    """Split the hand-annotated docs (`annotated`, and `standoff` read against the data folder
+    `data`) into train/dev by stratum; weakly labeled docs go to train only (the dev part
+    measures against hand labels). Bad lines are reported and skipped."""
+    if standoff and data is None:
+        raise ValueError("stand-off annotations need the data folder their sources live in")
     errors: list[FormatError] = []
     read = {path: list(read_annotations(path, nlp.make_doc, errors)) for path in
             (*annotated, *weak)}
+    read.update({path: list(read_standoff(path, data, nlp.make_doc, errors))
+                 for path in standoff})
     for err in errors:
         msg.warn(str(err))
-    hand = [doc for path in annotated for doc in read[path]]
+    hand = [doc for path in (*annotated, *standoff) for doc in read[path]]
     weak_docs = [doc for path in weak for doc in read[path]]
     hand_train, dev = stratified_split(hand, dev_fraction, seed)
-    weak_docs = [doc for doc in weak_docs if has_relations(doc)]
+    # a sentence labeled by hand is not also trained on with the rules' labels
+    hand_texts = {source_text(doc.text) for doc in hand}
+    weak_docs = [doc for doc in weak_docs
+                 if has_relations(doc) and source_text(doc.text) not in hand_texts]
     train = hand_train + weak_docs
     random.Random(seed).shuffle(train)
     write_docbin(train, train_path)

@@ -17,9 +17,12 @@ from paleo_re.io.errors import FormatError
 from paleo_re.io.readers import create_annotations_reader
 from paleo_re.io.seed import detokenize, read_seed, write_seed
 from paleo_re.io.spans import read_spans, write_spans
+from paleo_re.io.standoff import read_standoff, source_text, text_digest
 from paleo_re.relations import Relation, has_relations, set_relations
 
-SEED_TRAIN = Path(__file__).parents[1] / ".." / "shared" / "data" / "paleobert" / "re_train.jsonl"
+DATA = Path(__file__).parents[1] / ".." / "shared" / "data"
+SEED_TRAIN = DATA / "paleobert" / "re_train.jsonl"
+REAL_LABELS = Path(__file__).parents[1] / "corpus" / "annotated" / "real.jsonl"
 
 RECORDS = [
     {"id": "a", "text": "Olenellus gilberti occurs in the Pioche Shale (Dyeran) of Nevada.",
@@ -323,3 +326,59 @@ def test_annotations_corpus_reader(nlp, tmp_path):
     assert [(r.head.text, r.label) for r in examples[1].reference._.relations] == [
         ("Wheeler Member", "part_of")]
     assert len(list(reader(tmp_path, limit=2)(nlp))) == 2
+
+
+# --- stand-off annotations ----------------------------------------------------------------
+
+
+def _standoff_source(tmp_path: Path) -> tuple[Path, dict]:
+    """A data folder with one raw line (PDF line break included) and a stand-off record for it."""
+    data = tmp_path / "data"
+    (data / "raw").mkdir(parents=True)
+    srsly.write_jsonl(data / "raw" / "s.jsonl", [{"text": "x"}, {
+        "text": "Olenellus occurs in the\nPioche  Shale."}])
+    text = source_text("Olenellus occurs in the\nPioche  Shale.")
+    record = {"id": "r1", "source": {"file": "raw/s.jsonl", "line": 2, "sha1": text_digest(text)},
+              "entities": [{"start": 0, "end": 9, "label": "TAXON"},
+                           {"start": 24, "end": 36, "label": "STRAT"}],
+              "relations": [{"head": 0, "tail": 1, "label": "occurs_in"}]}
+    return data, record
+
+
+def test_standoff_reads_text_from_the_data_folder(nlp, tmp_path):
+    data, record = _standoff_source(tmp_path)
+    srsly.write_jsonl(tmp_path / "labels.jsonl", [record])
+    (doc,) = read_standoff(tmp_path / "labels.jsonl", data, nlp.make_doc)
+    assert doc.text == "Olenellus occurs in the Pioche Shale."
+    assert [(r.head.text, r.label, r.tail.text) for r in doc._.relations] == [
+        ("Olenellus", "occurs_in", "Pioche Shale")]
+
+
+def test_standoff_errors_name_file_line_and_field(nlp, tmp_path):
+    data, good = _standoff_source(tmp_path)
+    path = tmp_path / "labels.jsonl"
+    srsly.write_jsonl(path, [
+        good,
+        {**good, "source": {**good["source"], "sha1": "0" * 40}},
+        {**good, "source": {**good["source"], "line": 9}},
+        {**good, "source": {**good["source"], "file": "raw/missing.jsonl"}},
+        {k: v for k, v in good.items() if k != "source"},
+    ])
+    errors: list[FormatError] = []
+    docs = list(read_standoff(path, data, nlp.make_doc, errors))
+    assert len(docs) == 1
+    assert [(e.line, e.field) for e in errors] == [
+        (2, "source.sha1"), (3, "source.line"), (4, "source.file"), (5, "source")]
+    assert all(e.path == str(path) for e in errors)
+    with pytest.raises(FormatError, match=r"labels\.jsonl:2: field 'source.sha1'"):
+        list(read_standoff(path, data, nlp.make_doc))
+
+
+@pytest.mark.skipif(not (DATA / "paleobert" / "ner_dev.jsonl").exists(),
+                    reason="seed data not available")
+def test_committed_real_labels_match_the_data(nlp):
+    errors: list[FormatError] = []
+    docs = list(read_standoff(REAL_LABELS, DATA, nlp.make_doc, errors))
+    assert not errors and len(docs) >= 500
+    assert {r.label for d in docs for r in d._.relations} == {
+        "occurs_in", "found_at", "assigned_to", "part_of"}

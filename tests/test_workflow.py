@@ -12,6 +12,7 @@ from paleo_re.compare import write_comparison
 from paleo_re.corpus import build_corpus, stratified_split
 from paleo_re.evaluate import evaluate, write_results
 from paleo_re.io.annotations import record_to_doc
+from paleo_re.io.standoff import source_text, text_digest
 from paleo_re.relations import has_relations
 
 
@@ -40,6 +41,28 @@ def test_build_corpus_skips_and_reports_bad_lines(tmp_path, blank_nlp, capsys):
     dev_docs = list(DocBin().from_disk(tmp_path / "dev.spacy").get_docs(blank_nlp.vocab))
     assert len(dev_docs) == counts["dev"] and all(has_relations(d) for d in dev_docs)
     assert sum(len(d._.relations) for d in dev_docs) > 0
+
+
+def test_build_corpus_adds_standoff_labels_and_drops_their_weak_copies(tmp_path, blank_nlp):
+    hand = toy_records(12)
+    data = tmp_path / "data"
+    data.mkdir()
+    srsly.write_jsonl(data / "raw.jsonl", [{"text": r["text"]} for r in hand])
+    standoff = [{"source": {"file": "raw.jsonl", "line": i + 1,
+                            "sha1": text_digest(source_text(r["text"]))},
+                 "entities": r["entities"], "relations": r["relations"]}
+                for i, r in enumerate(hand)]
+    srsly.write_jsonl(tmp_path / "real.jsonl", standoff)
+    # the rules' labels of two of the same sentences, and of two others
+    weak = [{**r, "negative_confidence": 0.3} for r in hand[:2] + toy_records(2, seed=9)]
+    srsly.write_jsonl(tmp_path / "weak.jsonl", weak)
+    counts = build_corpus(blank_nlp, [], [tmp_path / "weak.jsonl"], tmp_path / "train.spacy",
+                          tmp_path / "dev.spacy", dev_fraction=0.25,
+                          standoff=[tmp_path / "real.jsonl"], data=data)
+    assert counts["errors"] == 0 and counts["train"] + counts["dev"] == 12 + 2
+    with pytest.raises(ValueError, match="data folder"):
+        build_corpus(blank_nlp, [], [], tmp_path / "t.spacy", tmp_path / "d.spacy",
+                     standoff=[tmp_path / "real.jsonl"])
 
 
 def test_evaluate_report_and_comparison(tmp_path):
