@@ -200,8 +200,11 @@ def build_corpus_cmd(
     """Build stratified train/dev .spacy files and print per-label counts."""
     from .corpus import build_corpus
 
-    build_corpus(spacy.blank("en"), annotated, weak, train, dev, dev_fraction, seed,
-                 standoff, data)
+    from .entities import add_sentencizer
+
+    nlp = spacy.blank("en")
+    add_sentencizer(nlp)
+    build_corpus(nlp, annotated, weak, train, dev, dev_fraction, seed, standoff, data)
 
 
 @app.command("weak-label")

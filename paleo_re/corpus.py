@@ -55,6 +55,20 @@ def count_table(parts: dict[str, Iterable[Doc]]) -> tuple[list[str], list[list]]
     return ["", *counts], [[k, *(counts[n][k] for n in counts)] for k in keys]
 
 
+def _splits_an_entity(nlp, doc: Doc, path: Path) -> bool:
+    """Whether `nlp` (when it sets sentences) starts a sentence inside one of the doc's
+    entities: `ner` cannot learn such a span, and `spacy train` stops on it (E024)."""
+    if not nlp.pipeline:
+        return False
+    starts = {t.idx for t in nlp(doc.text) if t.is_sent_start}
+    for ent in doc.ents:
+        if any(ent.start_char < i < ent.end_char for i in starts):
+            msg.warn(f"{path}: {doc.user_data.get('id', doc.text[:40])!r} skipped: entity "
+                     f"{ent.text!r} spans a sentence boundary")
+            return True
+    return False
+
+
 def build_corpus(nlp, annotated: Sequence[Path], weak: Sequence[Path], train_path: Path,
                  dev_path: Path, dev_fraction: float = 0.15, seed: int = 0,
                  standoff: Sequence[Path] = (), data: Path | None = None) -> dict:
@@ -68,6 +82,8 @@ def build_corpus(nlp, annotated: Sequence[Path], weak: Sequence[Path], train_pat
             (*annotated, *weak)}
     read.update({path: list(read_standoff(path, data, nlp.make_doc, errors))
                  for path in standoff})
+    for path, docs in read.items():
+        read[path] = [doc for doc in docs if not _splits_an_entity(nlp, doc, path)]
     for err in errors:
         msg.warn(str(err))
     hand = [doc for path in (*annotated, *standoff) for doc in read[path]]

@@ -10,6 +10,7 @@ from spacy.tokens import DocBin
 
 from paleo_re.compare import write_comparison
 from paleo_re.corpus import build_corpus, stratified_split
+from paleo_re.entities import add_sentencizer
 from paleo_re.evaluate import evaluate, write_results
 from paleo_re.io.annotations import record_to_doc
 from paleo_re.io.standoff import source_text, text_digest
@@ -63,6 +64,20 @@ def test_build_corpus_adds_standoff_labels_and_drops_their_weak_copies(tmp_path,
     with pytest.raises(ValueError, match="data folder"):
         build_corpus(blank_nlp, [], [], tmp_path / "t.spacy", tmp_path / "d.spacy",
                      standoff=[tmp_path / "real.jsonl"])
+
+
+def test_build_corpus_skips_entities_split_by_the_sentencizer(tmp_path, capsys):
+    nlp = spacy.blank("en")
+    add_sentencizer(nlp)
+    split = {"id": "split", "text": "Fossils from Jbel! Sarhro occur in the Wheeler Formation.",
+             "entities": [{"start": 13, "end": 25, "label": "LOC"},
+                          {"start": 39, "end": 56, "label": "STRAT"}], "relations": []}
+    srsly.write_jsonl(tmp_path / "hand.jsonl", [split, *toy_records(8)])
+    counts = build_corpus(nlp, [tmp_path / "hand.jsonl"], [], tmp_path / "train.spacy",
+                          tmp_path / "dev.spacy", dev_fraction=0.25)
+    assert counts["train"] + counts["dev"] == 8
+    assert "'split' skipped: entity 'Jbel! Sarhro' spans a sentence boundary" in \
+        capsys.readouterr().out
 
 
 def test_evaluate_report_and_comparison(tmp_path):
