@@ -199,7 +199,6 @@ def build_corpus_cmd(
 ) -> None:
     """Build stratified train/dev .spacy files and print per-label counts."""
     from .corpus import build_corpus
-
     from .entities import add_sentencizer
 
     nlp = spacy.blank("en")
