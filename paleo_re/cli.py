@@ -193,7 +193,8 @@ def build_corpus_cmd(
     weak: list[Path] = typer.Option([], help="Weakly labeled JSONL (train only)"),
     standoff: list[Path] = typer.Option(
         [], help="Hand-annotated stand-off JSONL whose texts live in --data (split train/dev)"),
-    data: Path = typer.Option(None, help="The data folder stand-off annotations point into"),
+    data: Path | None = typer.Option(None, exists=True, file_okay=False,
+                                     help="The data folder stand-off annotations point into"),
     dev_fraction: float = typer.Option(0.15),
     seed: int = typer.Option(0),
 ) -> None:
@@ -201,6 +202,8 @@ def build_corpus_cmd(
     from .corpus import build_corpus
     from .entities import add_sentencizer
 
+    if standoff and data is None:
+        raise typer.BadParameter("--standoff needs --data, the folder its texts live in")
     nlp = spacy.blank("en")
     add_sentencizer(nlp)
     build_corpus(nlp, annotated, weak, train, dev, dev_fraction, seed, standoff, data)

@@ -10,13 +10,15 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
-from spacy.tokens import Doc
+from spacy.language import Language
+from spacy.tokens import Doc, Span
 from wasabi import msg
 
 from .io.annotations import read_annotations
 from .io.docs import write_docbin
 from .io.errors import FormatError
-from .io.standoff import read_standoff, source_text
+from .io.seed import plain_text
+from .io.standoff import read_standoff
 from .relations import has_relations
 
 
@@ -55,26 +57,22 @@ def count_table(parts: dict[str, Iterable[Doc]]) -> tuple[list[str], list[list]]
     return ["", *counts], [[k, *(counts[n][k] for n in counts)] for k in keys]
 
 
-def _splits_an_entity(nlp, doc: Doc, path: Path) -> bool:
-    """Whether `nlp` (when it sets sentences) starts a sentence inside one of the doc's
-    entities: `ner` cannot learn such a span, and `spacy train` stops on it (E024)."""
-    if not nlp.pipeline:
-        return False
-    starts = {t.idx for t in nlp(doc.text) if t.is_sent_start}
-    for ent in doc.ents:
-        if any(ent.start_char < i < ent.end_char for i in starts):
-            msg.warn(f"{path}: {doc.user_data.get('id', doc.text[:40])!r} skipped: entity "
-                     f"{ent.text!r} spans a sentence boundary")
-            return True
-    return False
+def split_entity(doc: Doc, sentences: Doc) -> Span | None:
+    """An entity of `doc` inside which `sentences` (the same text through the pipeline's
+    sentencizer) starts a sentence: `ner` cannot learn it, and `spacy train` stops on it
+    (E024)."""
+    starts = [t.idx for t in sentences if t.is_sent_start]
+    return next((ent for ent in doc.ents
+                 if any(ent.start_char < i < ent.end_char for i in starts)), None)
 
 
-def build_corpus(nlp, annotated: Sequence[Path], weak: Sequence[Path], train_path: Path,
+def build_corpus(nlp: Language, annotated: Sequence[Path], weak: Sequence[Path], train_path: Path,
                  dev_path: Path, dev_fraction: float = 0.15, seed: int = 0,
                  standoff: Sequence[Path] = (), data: Path | None = None) -> dict:
     """Split the hand-annotated docs (`annotated`, and `standoff` read against the data folder
     `data`) into train/dev by stratum; weakly labeled docs go to train only (the dev part
-    measures against hand labels). Bad lines are reported and skipped."""
+    measures against hand labels). Bad lines, and docs whose entity the sentencizer of `nlp` (if
+    any) splits, are reported and skipped."""
     if standoff and data is None:
         raise ValueError("stand-off annotations need the data folder their sources live in")
     errors: list[FormatError] = []
@@ -82,17 +80,28 @@ def build_corpus(nlp, annotated: Sequence[Path], weak: Sequence[Path], train_pat
             (*annotated, *weak)}
     read.update({path: list(read_standoff(path, data, nlp.make_doc, errors))
                  for path in standoff})
-    for path, docs in read.items():
-        read[path] = [doc for doc in docs if not _splits_an_entity(nlp, doc, path)]
+    skipped = 0
+    if nlp.pipeline:
+        for path, docs in read.items():
+            kept = []
+            for doc, sentences in zip(docs, nlp.pipe(doc.text for doc in docs)):
+                ent = split_entity(doc, sentences)
+                if ent is None:
+                    kept.append(doc)
+                    continue
+                skipped += 1
+                msg.warn(f"{path}: {doc.user_data.get('id', doc.text[:40])!r} skipped: the "
+                         f"sentencizer splits its entity {ent.text!r}")
+            read[path] = kept
     for err in errors:
         msg.warn(str(err))
     hand = [doc for path in (*annotated, *standoff) for doc in read[path]]
     weak_docs = [doc for path in weak for doc in read[path]]
     hand_train, dev = stratified_split(hand, dev_fraction, seed)
     # a sentence labeled by hand is not also trained on with the rules' labels
-    hand_texts = {source_text(doc.text) for doc in hand}
+    hand_texts = {plain_text(doc.text) for doc in hand}
     weak_docs = [doc for doc in weak_docs
-                 if has_relations(doc) and source_text(doc.text) not in hand_texts]
+                 if has_relations(doc) and plain_text(doc.text) not in hand_texts]
     train = hand_train + weak_docs
     random.Random(seed).shuffle(train)
     write_docbin(train, train_path)
@@ -102,6 +111,6 @@ def build_corpus(nlp, annotated: Sequence[Path], weak: Sequence[Path], train_pat
     msg.table(rows, header=header, divider=True)
     for path, docs in read.items():
         msg.info(f"{path}: {len(docs)} docs read")
-    msg.info(f"{len(errors)} bad lines skipped; wrote {len(train)} train docs to {train_path}, "
-             f"{len(dev)} dev docs to {dev_path}")
-    return {"train": len(train), "dev": len(dev), "errors": len(errors)}
+    msg.info(f"{len(errors)} bad lines and {skipped} split entities skipped; wrote "
+             f"{len(train)} train docs to {train_path}, {len(dev)} dev docs to {dev_path}")
+    return {"train": len(train), "dev": len(dev), "errors": len(errors), "skipped": skipped}

@@ -29,7 +29,11 @@ def best_threshold(probs: numpy.ndarray, correct: numpy.ndarray, n_gold: int,
     The best F1 on a few hundred held-out pairs is partly noise, and held-out sentences are not
     the text the pipeline meets, so the one-standard-error rule applies: of the thresholds whose
     F1 is within one standard error (sqrt(F1 (1 - F1) / n_gold)) of the best, the one closest to
-    `anchor`, the model's own decision point, is taken; ties go to the lower threshold."""
+    `anchor`, the model's own decision point, is taken; ties go to the lower threshold. (The
+    F1s at neighbouring thresholds share most of their pairs, so the binomial standard error is
+    a rough yardstick for noise, not an exact one.)"""
+    if n_gold < 1 or not grid:
+        raise ValueError("tuning a threshold needs gold relations and a grid of thresholds")
     scores = []
     for t in grid:
         kept = probs >= t
@@ -44,12 +48,12 @@ def best_threshold(probs: numpy.ndarray, correct: numpy.ndarray, n_gold: int,
 
 
 def tune_per_label(best: numpy.ndarray, prob: numpy.ndarray, correct: numpy.ndarray,
-                   n_gold: Sequence[int], grid: Sequence[float] = GRID
+                   n_gold: Sequence[int], grid: Sequence[float] = GRID, anchor: float = 0.5
                    ) -> list[tuple[float, float] | None]:
     """Per label k, (threshold, F1) over the pairs whose best fitting label is k (`best`, its
     probability `prob`, whether it is right `correct`), against `n_gold[k]` gold relations;
     None for a label without gold relations."""
-    return [best_threshold(prob[best == k], correct[best == k], n, grid) if n else None
+    return [best_threshold(prob[best == k], correct[best == k], n, grid, anchor) if n else None
             for k, n in enumerate(n_gold)]
 
 
@@ -76,7 +80,7 @@ def tune_thresholds(nlp: Language, examples: Iterable[Example], name: str = "rel
     n_gold = [sum(rel.label == label for eg in examples for rel in eg.reference._.relations)
                for label in labels]
     tuned = tune_per_label(numpy.asarray(best), numpy.asarray(prob), numpy.asarray(correct),
-                           n_gold, grid)
+                           n_gold, grid, anchor=pipe.cfg["threshold"])
     result = {}
     for label, found in zip(labels, tuned):
         if found is None:

@@ -15,9 +15,9 @@ from paleo_re.io.annotations import read_annotations, record_to_doc, write_annot
 from paleo_re.io.convert import ConversionReport, convert, read_docbin, write_docbin
 from paleo_re.io.errors import FormatError
 from paleo_re.io.readers import create_annotations_reader
-from paleo_re.io.seed import detokenize, read_seed, write_seed
+from paleo_re.io.seed import detokenize, plain_text, read_seed, write_seed
 from paleo_re.io.spans import read_spans, write_spans
-from paleo_re.io.standoff import read_standoff, source_text, text_digest
+from paleo_re.io.standoff import read_standoff, text_digest
 from paleo_re.relations import Relation, has_relations, set_relations
 
 DATA = Path(__file__).parents[1] / ".." / "shared" / "data"
@@ -93,6 +93,12 @@ def test_detokenize_restores_plain_text():
     text, offsets = detokenize("Olenellus ( Pioche_Shale ) , Nevada ; ? Elrathia .".split(" "))
     assert text == "Olenellus (Pioche Shale), Nevada;? Elrathia."
     assert text[offsets[2][0]:offsets[2][1]] == "Pioche Shale"
+
+
+def test_plain_text_of_a_raw_seed_sentence_keeps_offsets_of_joined_names():
+    raw = "Olenellus from the\nPioche_Shale and  Stage_5, not __init__."
+    assert plain_text(raw) == "Olenellus from the Pioche Shale and Stage 5, not __init__."
+    assert plain_text("Pioche_Shale, Nevada") == "Pioche Shale, Nevada"
 
 
 def test_seed_read_merges_lines_per_sentence(nlp, tmp_path):
@@ -335,9 +341,11 @@ def _standoff_source(tmp_path: Path) -> tuple[Path, dict]:
     """A data folder with one raw line (PDF line break included) and a stand-off record for it."""
     data = tmp_path / "data"
     (data / "raw").mkdir(parents=True)
-    srsly.write_jsonl(data / "raw" / "s.jsonl", [{"text": "x"}, {
-        "text": "Olenellus occurs in the\nPioche  Shale."}])
-    text = source_text("Olenellus occurs in the\nPioche  Shale.")
+    (data / "raw" / "s.jsonl").write_text("\n".join([
+        srsly.json_dumps({"text": "x"}),
+        srsly.json_dumps({"text": "Olenellus occurs in the\nPioche  Shale."}),
+        "{not json"]) + "\n", encoding="utf8")
+    text = plain_text("Olenellus occurs in the\nPioche  Shale.")
     record = {"id": "r1", "source": {"file": "raw/s.jsonl", "line": 2, "sha1": text_digest(text)},
               "entities": [{"start": 0, "end": 9, "label": "TAXON"},
                            {"start": 24, "end": 36, "label": "STRAT"}],
@@ -363,12 +371,16 @@ def test_standoff_errors_name_file_line_and_field(nlp, tmp_path):
         {**good, "source": {**good["source"], "line": 9}},
         {**good, "source": {**good["source"], "file": "raw/missing.jsonl"}},
         {k: v for k, v in good.items() if k != "source"},
+        {**good, "source": {**good["source"], "line": 3}},  # the source's bad JSON line
+        {**good, "source": {**good["source"], "file": "../data/raw/s.jsonl"}},
+        {**good, "text": "Olenellus occurs in the Pioche Shale."},
     ])
     errors: list[FormatError] = []
     docs = list(read_standoff(path, data, nlp.make_doc, errors))
     assert len(docs) == 1
     assert [(e.line, e.field) for e in errors] == [
-        (2, "source.sha1"), (3, "source.line"), (4, "source.file"), (5, "source")]
+        (2, "source.sha1"), (3, "source.line"), (4, "source.file"), (5, "source"),
+        (6, "source.line"), (7, "source.file"), (8, "text")]
     assert all(e.path == str(path) for e in errors)
     with pytest.raises(FormatError, match=r"labels\.jsonl:2: field 'source.sha1'"):
         list(read_standoff(path, data, nlp.make_doc))

@@ -10,9 +10,17 @@ from paleo_re.thresholds import best_threshold, store_thresholds, tune_threshold
 def test_best_threshold():
     probs = numpy.asarray([0.9, 0.8, 0.6, 0.3])
     correct = numpy.asarray([True, True, False, True])
-    # keeping >= 0.8 gives P 1, R 2/3; keeping all gives P 3/4, R 1: F1 0.8 vs 0.857
-    assert best_threshold(probs, correct, n_gold=3, grid=(0.3, 0.7)) == (0.3, pytest.approx(6 / 7))
-    assert best_threshold(probs, correct, n_gold=5, grid=(0.7, 0.3))[0] == 0.3
+    # keeping >= 0.8 gives P 1, R 2/3; keeping all gives P 3/4, R 1: F1 0.8 vs 0.857, the
+    # best, and with the anchor at 0.3 nothing else is considered
+    assert best_threshold(probs, correct, n_gold=3, grid=(0.3, 0.7), anchor=0.3) == (
+        0.3, pytest.approx(6 / 7))
+    # with one of four right pairs ranked low and a 4:1 gap, 0.7 is clearly better than 0.3
+    many = 400
+    probs = numpy.asarray([0.9] * (3 * many) + [0.5] * (3 * many) + [0.2] * many)
+    correct = numpy.asarray([True] * (3 * many) + [False] * (3 * many) + [True] * many)
+    assert best_threshold(probs, correct, n_gold=4 * many, grid=(0.3, 0.7), anchor=0.3)[0] == 0.7
+    with pytest.raises(ValueError, match="gold relations"):
+        best_threshold(probs, correct, n_gold=0)
 
 
 def test_best_threshold_keeps_the_anchor_unless_held_out_data_clearly_beat_it():

@@ -49,6 +49,13 @@ _JOINER = re.compile(r"(?<=[^_\s])_(?=[^_\s])")
 _WHITESPACE = re.compile(r"\s+")
 
 
+def plain_text(text: str) -> str:
+    """A raw seed sentence as plain text: PDF line breaks and other whitespace runs become one
+    space, and the `_` that joins the words of a name (`Wheeler_Formation`) a space again.
+    Every `_` join is one character for one, so offsets into the joined text still hold."""
+    return " ".join(_JOINER.sub(" ", text).split())
+
+
 def detokenize(tokens: list[str]) -> tuple[str, list[tuple[int, int]]]:
     """Plain text for seed tokens, and the character span of every token in it."""
     text = ""

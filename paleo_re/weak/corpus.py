@@ -17,9 +17,9 @@ from .rules import label_docs
 
 
 def real_texts(paths: Iterable[Path], errors: list[FormatError]) -> Iterator[str]:
-    """Unique texts from JSONL files with a "text" field; seed-style whitespace tokens with
-    `_`-joined names are restored to plain text."""
-    from ..io.seed import detokenize
+    """Unique plain texts from JSONL files with a "text" field: the seed's whitespace tokens
+    (lines with a "marked_text") and raw sentences, with their `_`-joined names."""
+    from ..io.seed import detokenize, plain_text
 
     seen: set[str] = set()
     for path in paths:
@@ -28,8 +28,8 @@ def real_texts(paths: Iterable[Path], errors: list[FormatError]) -> Iterator[str
             if not isinstance(text, str) or not text.strip():
                 errors.append(FormatError(path, n, "text", "missing or empty"))
                 continue
-            if "marked_text" in record:
-                text = detokenize(text.split(" "))[0]
+            text = (detokenize(text.split(" "))[0] if "marked_text" in record
+                    else plain_text(text))
             if text not in seen:
                 seen.add(text)
                 yield text
