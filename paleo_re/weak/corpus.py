@@ -17,8 +17,9 @@ from .rules import label_docs
 
 
 def real_texts(paths: Iterable[Path], errors: list[FormatError]) -> Iterator[str]:
-    """Unique plain texts from JSONL files with a "text" field: the seed's whitespace tokens
-    (lines with a "marked_text") and raw sentences, with their `_`-joined names."""
+    """Unique texts from JSONL files with a "text" field, as plain text: the seed's whitespace
+    tokens (lines with a "marked_text") are detokenized, raw sentences go through `plain_text`;
+    either way, `_`-joined names get their spaces back."""
     from ..io.seed import detokenize, plain_text
 
     seen: set[str] = set()
