@@ -80,12 +80,12 @@ def score_variant(head: Model, pipe: RelationExtractor, held_out: EncodedDocs,
     """Per label: F1 on `dev` at the threshold tuned on `held_out`, and AUC on `dev`."""
     labels = pipe.labels
     held = _decisions(*predict(head, pipe, held_out), len(labels))
-    tuned = tune_per_label(*held)
+    tuned = tune_per_label(*held, anchor=pipe.cfg["threshold"])
     probs, truth, weight = predict(head, pipe, dev)
     best, prob, correct, n_gold = _decisions(probs, truth, weight, len(labels))
     result = {}
     for k, label in enumerate(labels):
-        threshold = tuned[k][0] if tuned[k] else 0.5
+        threshold = tuned[k][0] if tuned[k] else pipe.cfg["threshold"]
         kept = (best == k) & (prob >= threshold)
         tp = int((kept & correct).sum())
         f1 = 2 * tp / (int(kept.sum()) + n_gold[k]) if n_gold[k] else 0.0
