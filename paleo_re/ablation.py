@@ -1,6 +1,7 @@
 """Which parts of the pair vector help: heads with different `paleo_re.PairFeatures.v1`
-settings, with and without the rule votes, trained on the same cached outputs of a trained
-pipeline's frozen encoder with several seeds, scored on a gold-entity dev set.
+settings, with and without the rule votes (and their veto column), trained on the same
+cached outputs of a trained pipeline's frozen encoder with several seeds, scored on a
+gold-entity dev set.
 
 Each variant's thresholds are tuned on held-out training docs (never the dev set). F1 counts
 the candidate pairs only (a gold relation no candidate covers is left out, the same for every
@@ -22,13 +23,14 @@ from .pipe import RelationExtractor
 from .thresholds import tune_per_label
 
 VARIANTS: dict[str, dict[str, Any]] = {
-    "head + tail + context + types + distance + rule votes (default)": {},
-    "without the rule votes": {"votes": False},
+    "head + tail + context + types + distance + rule votes and veto (default)": {},
+    "without the veto column": {"votes": "labels"},
+    "without the rule votes": {"votes": "none"},
     "without the context between": {"context": False},
     "without the type-pair embedding": {"type_width": 0},
     "without the distance embedding": {"distance_width": 0},
     "head + tail only": {"context": False, "type_width": 0, "distance_width": 0,
-                         "votes": False},
+                         "votes": "none"},
 }
 
 
@@ -46,10 +48,10 @@ def build_head(pipe: RelationExtractor, data: EncodedDocs, pair_features: dict[s
     return head
 
 
-def without_votes(data: EncodedDocs) -> EncodedDocs:
-    """The same docs with the rule-vote columns of their candidate arrays left out."""
-    return EncodedDocs(data.vectors, [c[:, :N_COLUMNS] for c in data.candidates], data.truth,
-                       data.weight)
+def first_votes(data: EncodedDocs, n: int) -> EncodedDocs:
+    """The same docs with only the first `n` vote columns of their candidate arrays."""
+    return EncodedDocs(data.vectors, [c[:, :N_COLUMNS + n] for c in data.candidates],
+                       data.truth, data.weight)
 
 
 def predict(head: Model, pipe: RelationExtractor, data: EncodedDocs
@@ -114,8 +116,10 @@ def ablate(pipe: RelationExtractor, train: EncodedDocs, held_out: EncodedDocs, d
     for name, settings in variants.items():
         pair_features = dict(settings)
         sets = (train, held_out, dev)
-        if not pair_features.pop("votes", True):
-            sets = tuple(without_votes(data) for data in sets)
+        votes = pair_features.pop("votes", "all")
+        if votes != "all":
+            n = {"labels": len(pipe.labels), "none": 0}[votes]
+            sets = tuple(first_votes(data, n) for data in sets)
         for seed in seeds:
             fix_random_seed(seed)
             head = build_head(pipe, sets[0], pair_features)

@@ -15,11 +15,11 @@ from spacy.vocab import Vocab
 from thinc.api import Config, Model, Optimizer, set_dropout_rate
 from thinc.types import Floats2d, Ragged
 
-from . import votes as _votes  # noqa: F401  registers paleo_re.rule_votes.v1
 from .candidates import N_COLUMNS, CandidateGenerator, candidates_to_ragged, pairs_to_array
 from .relations import Relation, has_relations, negative_confidence, set_relations
 from .schema import DEFAULT_SCHEMA, Schema
 from .scorer import score_relations
+from .votes import Votes  # also registers paleo_re.rule_votes.v1 and v2
 
 DEFAULT_MODEL_CONFIG = """
 [model]
@@ -57,7 +57,7 @@ Pairs = list[tuple[Span, Span]]
         "schema": {"@misc": "paleo_re.default_schema.v1"},
         "candidates": {"@misc": "paleo_re.candidates.v1", "max_distance": 100,
                        "same_sentence": True},
-        "votes": {"@misc": "paleo_re.rule_votes.v1"},
+        "votes": {"@misc": "paleo_re.rule_votes.v2"},
         "threshold": 0.5,
         "thresholds": {},
         "class_weights": {},
@@ -75,7 +75,7 @@ def make_relation_extractor(
     model: Model,
     schema: dict[str, list[str]],
     candidates: Callable[[Doc, Schema], list[tuple[Span, Span]]],
-    votes: Callable[[Doc, Pairs, Schema], numpy.ndarray] | None,
+    votes: Votes | None,
     threshold: float,
     thresholds: dict[str, float],
     class_weights: dict[str, float],
@@ -90,9 +90,9 @@ def make_relation_extractor(
         {"@misc": "paleo_re.schema.v1", "labels": {...}}.
     threshold, thresholds: a pair gets its best label when that label's probability reaches
         `thresholds[label]` (default `threshold`); otherwise it is NO_RELATION.
-    votes: per candidate pair, an int column per label given to the model as input (the
-        default: whether that label's labeling rules fire, see `paleo_re.votes`); null for
-        none.
+    votes: per candidate pair, int columns given to the model as input (the default:
+        whether each label's labeling rules fire, and whether the rules' vetoes remove the
+        pair, see `paleo_re.votes`); null for none.
     class_weights: loss weight per class (NO_RELATION or a label; default 1.0).
     label_smoothing: mass spread uniformly over the classes in the training targets.
     learn_rate_scale: multiplies the optimizer's learning rate for this component's own
@@ -128,7 +128,7 @@ class RelationExtractor(TrainablePipe):
         *,
         schema: dict[str, list[str]] = DEFAULT_SCHEMA,
         candidates: Callable[[Doc, Schema], list[tuple[Span, Span]]] | None = None,
-        votes: Callable[[Doc, Pairs, Schema], numpy.ndarray] | None = None,
+        votes: Votes | None = None,
         threshold: float = 0.5,
         thresholds: dict[str, float] | None = None,
         class_weights: dict[str, float] | None = None,
@@ -224,8 +224,8 @@ class RelationExtractor(TrainablePipe):
 
     @property
     def n_votes(self) -> int:
-        """Vote columns per candidate: one per label, none without `votes`."""
-        return len(self.labels) if self.votes is not None else 0
+        """Vote columns per candidate, none without `votes`."""
+        return self.votes.width(self.schema) if self.votes is not None else 0
 
     def model_candidates(self, docs: Iterable[Doc], all_pairs: Iterable[Pairs]) -> Ragged:
         """The model's candidate input for a batch: one segment of rows per doc."""

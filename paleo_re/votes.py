@@ -14,6 +14,7 @@ rules change reads different inputs after, so retrain it.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Protocol, runtime_checkable
 
 import numpy
 from spacy.tokens import Doc, Span
@@ -21,15 +22,41 @@ from spacy.util import registry
 from thinc.types import Ints2d
 
 from .schema import Schema
-from .weak.rules import RULES, fire_on
+from .weak.rules import RULES, Context, fire_on, vetoed
+
+
+@runtime_checkable
+class Votes(Protocol):
+    """What the relation extractor's `votes` setting takes: int columns per candidate pair,
+    and how many there are for a schema (the model's input width depends on it)."""
+
+    def __call__(self, doc: Doc, pairs: Sequence[tuple[Span, Span]], schema: Schema) -> Ints2d:
+        ...
+
+    def width(self, schema: Schema) -> int:
+        ...
 
 
 class RuleVotes:
-    """One 0/1 column per schema label: whether a rule for that label fires on the pair."""
+    """One 0/1 column per schema label: whether a rule for that label fires on the pair; with
+    `veto`, one more: whether the rules' shared vetoes (negation or contrast, a statement break
+    between the two) remove the pair. Without it a vetoed pair looks like one no rule covers,
+    and the head learned to link "Agnostoids are absent from the Weeks Formation"."""
+
+    def __init__(self, veto: bool = False):
+        self.veto = veto
+
+    def width(self, schema: Schema) -> int:
+        return len(schema.labels) + self.veto
 
     def __call__(self, doc: Doc, pairs: Sequence[tuple[Span, Span]], schema: Schema) -> Ints2d:
-        votes = numpy.zeros((len(pairs), len(schema.labels)), dtype="int32")
-        if not pairs or not {rule.label for rule in RULES} & set(schema.labels):
+        votes = numpy.zeros((len(pairs), self.width(schema)), dtype="int32")
+        if not pairs:
+            return votes
+        if self.veto:
+            ctx = Context(doc)
+            votes[:, -1] = [vetoed(ctx, head, tail) for head, tail in pairs]
+        if not {rule.label for rule in RULES} & set(schema.labels):
             return votes  # no rule speaks to this schema's labels
         row = {(h.start, h.end, t.start, t.end): i for i, (h, t) in enumerate(pairs)}
         column = {label: k for k, label in enumerate(schema.labels)}
@@ -41,3 +68,9 @@ class RuleVotes:
 @registry.misc("paleo_re.rule_votes.v1")
 def make_rule_votes() -> RuleVotes:
     return RuleVotes()
+
+
+@registry.misc("paleo_re.rule_votes.v2")
+def make_rule_votes_v2(veto: bool = True) -> RuleVotes:
+    """v1's label columns, plus the veto column unless `veto` is false."""
+    return RuleVotes(veto=veto)

@@ -148,6 +148,7 @@ def test_entry_points():
             ("spacy_scorers", "paleo_re.relation_scorer.v1"),
             ("spacy_misc", "paleo_re.candidates.v1"),
             ("spacy_misc", "paleo_re.rule_votes.v1"),
+            ("spacy_misc", "paleo_re.rule_votes.v2"),
             ("spacy_misc", "paleo_re.schema.v1"),
             ("spacy_readers", "paleo_re.AnnotationsReader.v1")} <= names
     for ep in eps:

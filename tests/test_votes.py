@@ -20,7 +20,23 @@ def test_votes_mark_the_labels_whose_rules_fire(blank_nlp):
     assert RuleVotes()(doc, [], DEFAULT).shape == (0, len(DEFAULT.labels))
 
 
-@pytest.mark.parametrize("votes, width", [({"@misc": "paleo_re.rule_votes.v1"}, 4), (None, 0)])
+def test_the_veto_column_marks_negated_and_contrasted_pairs(blank_nlp):
+    doc = doc_from(blank_nlp, "Olenellus occurs in the Pioche Shale but not in the Latham Shale.",
+                   [("Olenellus", "TAXON"), ("Pioche Shale", "STRAT"), ("Latham Shale", "STRAT")])
+    pairs = CandidateGenerator()(doc, DEFAULT)
+    votes = RuleVotes(veto=True)(doc, pairs, DEFAULT)
+    assert votes.shape == (len(pairs), len(DEFAULT.labels) + 1)
+    veto = {(h.text, t.text): row[-1] for (h, t), row in zip(pairs, votes)}
+    assert veto[("Olenellus", "Pioche Shale")] == 0
+    assert veto[("Olenellus", "Latham Shale")] == 1
+    assert (votes[:, :-1] == RuleVotes()(doc, pairs, DEFAULT)).all()
+
+
+@pytest.mark.parametrize("votes, width", [
+    ({"@misc": "paleo_re.rule_votes.v2"}, 5),
+    ({"@misc": "paleo_re.rule_votes.v2", "veto": False}, 4),
+    ({"@misc": "paleo_re.rule_votes.v1"}, 4),
+    (None, 0)])
 def test_votes_widen_the_model_input(votes, width, tmp_path):
     nlp = spacy.blank("en")
     pipe = nlp.add_pipe("relation_extractor", config={"votes": votes})
@@ -48,3 +64,4 @@ def test_no_votes_for_labels_without_rules(blank_nlp):
                    [("Aspirin", "DRUG"), ("headache", "DISEASE")])
     pairs = CandidateGenerator()(doc, schema)
     assert RuleVotes()(doc, pairs, schema).tolist() == [[0]]
+    assert RuleVotes(veto=True)(doc, pairs, schema).tolist() == [[0, 0]]
