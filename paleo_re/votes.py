@@ -53,14 +53,14 @@ class RuleVotes:
         votes = numpy.zeros((len(pairs), self.width(schema)), dtype="int32")
         if not pairs:
             return votes
+        ctx = Context(doc)
         if self.veto:
-            ctx = Context(doc)
             votes[:, -1] = [vetoed(ctx, head, tail) for head, tail in pairs]
         if not {rule.label for rule in RULES} & set(schema.labels):
             return votes  # no rule speaks to this schema's labels
         row = {(h.start, h.end, t.start, t.end): i for i, (h, t) in enumerate(pairs)}
         column = {label: k for k, label in enumerate(schema.labels)}
-        for head, tail, rule in fire_on(doc, pairs, schema):
+        for head, tail, rule in fire_on(doc, pairs, schema, ctx=ctx):
             votes[row[(head.start, head.end, tail.start, tail.end)], column[rule.label]] = 1
         return votes
 

@@ -594,10 +594,12 @@ def fire(doc: Doc, schema: Schema = DEFAULT, rules: Iterable[Rule] = RULES,
 
 
 def fire_on(doc: Doc, pairs: Iterable[tuple[Span, Span]], schema: Schema = DEFAULT,
-            rules: Iterable[Rule] = RULES) -> list[tuple[Span, Span, Rule]]:
-    """Every (head, tail, rule) that fires on the given candidate `pairs` of `doc`."""
+            rules: Iterable[Rule] = RULES, ctx: Context | None = None
+            ) -> list[tuple[Span, Span, Rule]]:
+    """Every (head, tail, rule) that fires on the given candidate `pairs` of `doc` (`ctx`:
+    its `Context`, when the caller has built one already)."""
     rules = tuple(rules)
-    ctx = Context(doc)
+    ctx = ctx or Context(doc)
     out = []
     for head, tail in pairs:
         if vetoed(ctx, head, tail):
