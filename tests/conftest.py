@@ -100,6 +100,12 @@ def tiny_bert(tmp_path_factory) -> Path:
     return path
 
 
+def unwrapped(printed: str) -> str:
+    """Console text with line wrapping undone: wasabi wraps messages at 80 columns, so where a
+    line breaks depends on the length of the temporary paths in it."""
+    return " ".join(printed.split())
+
+
 @pytest.fixture
 def blank_nlp():
     return spacy.blank("en")

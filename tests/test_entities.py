@@ -10,6 +10,7 @@ from spacy.language import Language
 from spacy.tokens import Span
 
 from paleo_re.entities import add_sentencizer, make_entity_ruler
+from paleo_re.entities.cleanup import clean_span
 from paleo_re.entities.patterns import clean_vocab, phrase_variants, read_vocab
 from paleo_re.evaluate import evaluate
 
@@ -159,3 +160,29 @@ def test_gold_dev_floor() -> None:
     scores = evaluate(nlp, SHARED / "gold" / "dev.jsonl")["end_to_end"]["entities"]
     assert scores["f"] > 0.6
     assert set(scores["per_type"]) == {"TAXON", "STRAT", "CHRONO", "LOC"}
+
+
+def test_entity_cleanup_drops_wordless_entities(tmp_path: Path) -> None:
+    """What `ner` once marked in the demo: `.` plus a line break as a TAXON."""
+    nlp = spacy.blank("en")
+    nlp.add_pipe("paleo_entity_cleanup", name="entity_cleanup")
+    doc = nlp.make_doc("Olenellus in Utah.\n\nNevada")
+    assert [t.text for t in doc] == ["Olenellus", "in", "Utah", ".", "\n\n", "Nevada"]
+    doc.ents = [Span(doc, 0, 1, label="TAXON"), Span(doc, 2, 3, label="LOC"),
+                Span(doc, 3, 5, label="TAXON"), Span(doc, 5, 6, label="LOC")]
+    doc = nlp(doc)
+    assert [(e.text, e.label_) for e in doc.ents] == [
+        ("Olenellus", "TAXON"), ("Utah", "LOC"), ("Nevada", "LOC")]
+    nlp.to_disk(tmp_path / "pipeline")
+    assert spacy.load(tmp_path / "pipeline").pipe_names == ["entity_cleanup"]
+
+
+def test_clean_span_trims_whitespace_edges() -> None:
+    doc = spacy.blank("en").make_doc("from \n Nevada \n today")
+    assert [t.text for t in doc] == ["from", "\n ", "Nevada", "\n ", "today"]
+    trimmed = clean_span(Span(doc, 1, 4, label="LOC", kb_id="x"))
+    assert trimmed is not None
+    assert (trimmed.start, trimmed.end, trimmed.label_, trimmed.kb_id_) == (2, 3, "LOC", "x")
+    assert clean_span(Span(doc, 1, 2, label="LOC")) is None
+    kept = Span(doc, 2, 3, label="LOC")
+    assert clean_span(kept) is kept

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 import spacy
 import srsly
+from conftest import unwrapped
 from spacy.tokens import Doc
 from spacy.training import Example
 
@@ -297,7 +298,7 @@ def test_convert_reports_bad_lines_and_converts_the_rest(nlp, tmp_path, to_forma
     assert (report.lines_in, report.docs_out, len(report.errors)) == (5, 4, 1)
     assert (report.errors[0].path, report.errors[0].line, report.errors[0].field) == (
         str(second), 2, "entities[0]")
-    err = capsys.readouterr().err
+    err = unwrapped(capsys.readouterr().err)
     assert "in 5 lines, out 4 docs, errors 1" in err and "b.jsonl:2" in err
     assert not list(tmp_path.glob("*.tmp"))
     back = convert([output], tmp_path / "back.jsonl", to_format, "annotations", nlp,

@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 import spacy
 import srsly
-from conftest import make_examples, toy_records, train
+from conftest import make_examples, toy_records, train, unwrapped
 from spacy.tokens import DocBin
 
 from paleo_re.compare import write_comparison
@@ -38,7 +38,7 @@ def test_build_corpus_skips_and_reports_bad_lines(tmp_path, blank_nlp, capsys):
     counts = build_corpus(blank_nlp, [hand], [weak], tmp_path / "train.spacy",
                           tmp_path / "dev.spacy", dev_fraction=0.25)
     assert counts["errors"] == 2 and counts["train"] + counts["dev"] == 26
-    out = capsys.readouterr().out
+    out = unwrapped(capsys.readouterr().out)
     assert "hand.jsonl:4" in out and "hand.jsonl:6" in out
     dev_docs = list(DocBin().from_disk(tmp_path / "dev.spacy").get_docs(blank_nlp.vocab))
     assert len(dev_docs) == counts["dev"] and all(has_relations(d) for d in dev_docs)
@@ -85,7 +85,7 @@ def test_build_corpus_skips_entities_split_by_the_sentencizer(tmp_path, capsys):
                           tmp_path / "dev.spacy", dev_fraction=0.25)
     assert counts["train"] + counts["dev"] == 8 and counts["skipped"] == 1
     assert "'split' skipped: the sentencizer splits its entity 'Jbel! Sarhro'" in \
-        capsys.readouterr().out
+        unwrapped(capsys.readouterr().out)
 
 
 def test_evaluate_report_and_comparison(tmp_path):

@@ -1,4 +1,5 @@
-"""Entities from raw text: the rule layer (a configured `span_ruler`) and sentence splitting.
+"""Entities from raw text: the rule layer (a configured `span_ruler`), sentence splitting and
+the cleanup after `ner`.
 
 `make_entity_ruler(nlp, vocab_dir)` adds spaCy's `span_ruler` set to write `doc.ents`, filled
 with the patterns of `patterns.py`; the patterns are stored with the pipeline, so a saved
@@ -13,11 +14,12 @@ from spacy.language import Language
 from spacy.pipeline import SpanRuler
 
 from . import filters as _filters  # noqa: F401  (registers paleo_re.longest_ents_filter.v1)
+from .cleanup import EntityCleanup, make_entity_cleanup
 from .patterns import build_patterns
 from .sentences import PaleoSentencizer, make_paleo_sentencizer
 
-__all__ = ["PaleoSentencizer", "add_sentencizer", "make_entity_ruler",
-           "make_paleo_sentencizer", "make_rules_nlp"]
+__all__ = ["EntityCleanup", "PaleoSentencizer", "add_sentencizer", "make_entity_cleanup",
+           "make_entity_ruler", "make_paleo_sentencizer", "make_rules_nlp"]
 
 
 def make_entity_ruler(nlp: Language, vocab_dir: str | Path | None, name: str = "entity_ruler",
