@@ -1,10 +1,11 @@
 """Entity cleanup after the statistical recogniser.
 
-spaCy's `ner` may let an entity start or end on a whitespace token (a line break of PDF text)
-and, rarely, predicts one without a word in it (`.` plus a line break, seen after `Utah.` at
-the end of a line). Such an entity means nothing to a reader and, as a relation head or tail,
-yields nonsense triples. This component trims whitespace tokens off entity edges and drops
-entities with no letter or digit left. It has no state beyond its name.
+spaCy's `ner` never starts an entity on a whitespace token but may end one there (a line
+break of plain text), and rarely predicts one without a word in it (`.` plus a line break,
+seen after `Utah.` at the end of a line); rule or user entities may do either. Such an
+entity means nothing to a reader and, as a relation head or tail, yields nonsense triples.
+This component trims whitespace tokens off entity edges and drops entities with no letter or
+digit left. It has no state beyond its name.
 """
 
 from __future__ import annotations
@@ -36,6 +37,7 @@ class EntityCleanup:
 
     def __call__(self, doc: Doc) -> Doc:
         cleaned = [clean_span(ent) for ent in doc.ents]
+        # Only assign when something changed: assigning `doc.ents` marks unannotated tokens O.
         if any(new is not old for new, old in zip(cleaned, doc.ents)):
             doc.ents = [span for span in cleaned if span is not None]
         return doc
