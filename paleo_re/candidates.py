@@ -7,6 +7,7 @@ sentence boundaries, and within `max_distance` tokens of each other.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterable
 
 import numpy
@@ -16,6 +17,8 @@ from thinc.types import Ints2d, Ragged
 
 from .schema import Schema
 
+logger = logging.getLogger(__name__)
+
 # Columns of the candidate array handed to the model; any further columns are the pair's
 # rule votes (`paleo_re.votes`).
 HEAD_START, HEAD_END, TAIL_START, TAIL_END, TYPE_PAIR = range(5)
@@ -23,33 +26,76 @@ N_COLUMNS = 5
 
 
 class CandidateGenerator:
-    """Enumerates type-valid ordered entity pairs of a doc."""
+    """Enumerates type-valid ordered entity pairs of a doc, in time linear in the number of
+    entities for a bounded `max_distance`: each entity is paired only with the entities of its
+    own sentence that lie within reach. `max_pairs_per_sentence` (None: no bound) keeps the
+    closest pairs of a sentence that has more, so one run-on "sentence" of a damaged PDF cannot
+    take the memory of the whole batch; the first cut is logged as a warning."""
 
-    def __init__(self, max_distance: int = 100, same_sentence: bool = True):
+    def __init__(self, max_distance: int = 100, same_sentence: bool = True,
+                 max_pairs_per_sentence: int | None = None):
         self.max_distance = max_distance
         self.same_sentence = same_sentence
+        self.max_pairs_per_sentence = max_pairs_per_sentence
+        self._warned = False
 
     def __call__(self, doc: Doc, schema: Schema) -> list[tuple[Span, Span]]:
         ents = list(doc.ents)
         if len(ents) < 2:
             return []
         valid = set(schema.type_pairs)
-        sent_of = None
-        if self.same_sentence and doc.has_annotation("SENT_START"):
-            starts = numpy.asarray([bool(t.is_sent_start) for t in doc], dtype="int32")
-            starts[0] = 1
-            sent_of = numpy.cumsum(starts)
         pairs = []
-        for head in ents:
-            for tail in ents:
-                if head is tail or (head.label_, tail.label_) not in valid:
-                    continue
-                if sent_of is not None and sent_of[head.start] != sent_of[tail.start]:
-                    continue
-                if self.distance(head, tail) > self.max_distance:
-                    continue
-                pairs.append((head, tail))
+        for group in self._sentence_groups(doc, ents):
+            group_pairs = []
+            for i, head in enumerate(group):
+                for tail in self._within_reach(group, i):
+                    if (head.label_, tail.label_) in valid:
+                        group_pairs.append((head, tail))
+            pairs.extend(self._bounded(group_pairs))
         return pairs
+
+    def _sentence_groups(self, doc: Doc, ents: list[Span]) -> list[list[Span]]:
+        """The entities (in doc order, as doc.ents gives them) grouped by sentence."""
+        if not (self.same_sentence and doc.has_annotation("SENT_START")):
+            return [ents]
+        starts = numpy.asarray([bool(t.is_sent_start) for t in doc], dtype="int32")
+        starts[0] = 1
+        sent_of = numpy.cumsum(starts)
+        groups: list[list[Span]] = []
+        for ent, sent in zip(ents, sent_of[[e.start for e in ents]]):
+            if groups and sent_of[groups[-1][0].start] == sent:
+                groups[-1].append(ent)
+            else:
+                groups.append([ent])
+        return groups
+
+    def _within_reach(self, ents: list[Span], i: int) -> list[Span]:
+        """The entities other than `ents[i]` at most `max_distance` tokens from it, in doc
+        order. Entities do not overlap, so the distance grows monotonically on both sides."""
+        head = ents[i]
+        before = []
+        for tail in reversed(ents[:i]):
+            if self.distance(head, tail) > self.max_distance:
+                break
+            before.append(tail)
+        after = []
+        for tail in ents[i + 1:]:
+            if self.distance(head, tail) > self.max_distance:
+                break
+            after.append(tail)
+        return before[::-1] + after
+
+    def _bounded(self, pairs: list[tuple[Span, Span]]) -> list[tuple[Span, Span]]:
+        bound = self.max_pairs_per_sentence
+        if bound is None or len(pairs) <= bound:
+            return pairs
+        if not self._warned:
+            self._warned = True
+            logger.warning(
+                "a sentence has %d candidate pairs: kept the %d closest "
+                "(max_pairs_per_sentence; this warning is shown once)", len(pairs), bound)
+        keep = set(sorted(range(len(pairs)), key=lambda k: self.distance(*pairs[k]))[:bound])
+        return [pair for k, pair in enumerate(pairs) if k in keep]
 
     @staticmethod
     def distance(a: Span, b: Span) -> int:
@@ -61,6 +107,14 @@ class CandidateGenerator:
 def make_candidate_generator(max_distance: int = 100, same_sentence: bool = True
                              ) -> CandidateGenerator:
     return CandidateGenerator(max_distance=max_distance, same_sentence=same_sentence)
+
+
+@registry.misc("paleo_re.candidates.v2")
+def make_candidate_generator_v2(max_distance: int = 100, same_sentence: bool = True,
+                                max_pairs_per_sentence: int | None = 1000
+                                ) -> CandidateGenerator:
+    """v1 plus a bound on the pairs of one sentence (the closest are kept)."""
+    return CandidateGenerator(max_distance, same_sentence, max_pairs_per_sentence)
 
 
 def pairs_to_array(pairs: list[tuple[Span, Span]], schema: Schema) -> Ints2d:

@@ -209,6 +209,39 @@ def build_corpus_cmd(
     build_corpus(nlp, annotated, weak, train, dev, dev_fraction, seed, standoff, data)
 
 
+@app.command()
+def cv(
+    gold: Path = typer.Argument(..., exists=True, dir_okay=False,
+                                help="Hand-annotated JSONL to cross-validate over"),
+    output: Path = typer.Option(..., "--output", "-o", help="Markdown report"),
+    work: Path = typer.Option(Path("training/cv"), help="Folder for the folds' files and models"),
+    folds: int = typer.Option(3, min=2, help="Number of folds"),
+    config: Path = typer.Option(Path("configs/transformer.cfg"), exists=True),
+    annotated: list[Path] = typer.Option([], help="Other hand-annotated JSONL to train on"),
+    weak: list[Path] = typer.Option([], help="Weakly labeled JSONL to train on"),
+    standoff: list[Path] = typer.Option([], help="Stand-off JSONL whose texts live in --data"),
+    data: Path | None = typer.Option(None, exists=True, file_okay=False),
+    max_steps: int = typer.Option(600, help="spacy train steps per fold"),
+    head_epochs: int = typer.Option(20, help="Cached head epochs per fold"),
+    gpu_id: int = typer.Option(-1),
+    seed: int = typer.Option(0, help="Seed of the fold split"),
+) -> None:
+    """K-fold cross-validation of the training workflow over GOLD: each fold is trained on the
+    other folds plus the other sources, and scored on its own sentences."""
+    from .cv import cross_validate
+
+    if standoff and data is None:
+        raise typer.BadParameter("--standoff needs --data, the folder its texts live in")
+    corpus_args = [*(a for p in annotated for a in ("--annotated", str(p))),
+                   *(a for p in weak for a in ("--weak", str(p))),
+                   *(a for p in standoff for a in ("--standoff", str(p))),
+                   *(("--data", str(data)) if data else ())]
+    text = cross_validate(gold, folds, work, config, corpus_args, max_steps, head_epochs,
+                          output, gpu_id, seed)
+    print(text)
+    msg.good(f"Cross-validation report -> {output}")
+
+
 @app.command("weak-label")
 def weak_label_cmd(
     inputs: list[Path] = typer.Argument(..., help="JSONL files with a 'text' field"),

@@ -22,10 +22,9 @@ from .io.standoff import read_standoff
 from .relations import has_relations
 
 
-def stratified_split(docs: Sequence[Doc], dev_fraction: float, seed: int = 0
-                     ) -> tuple[list[Doc], list[Doc]]:
-    """Split so every label keeps its share in both parts: each doc's stratum is the rarest
-    relation label it holds (NONE without relations)."""
+def _strata(docs: Sequence[Doc], seed: int) -> list[list[Doc]]:
+    """The docs grouped by their rarest relation label (NONE without relations), each group
+    shuffled, in a fixed order of groups."""
     frequency = Counter(rel.label for doc in docs for rel in doc._.relations)
     groups: dict[str, list[Doc]] = {}
     for doc in docs:
@@ -33,14 +32,33 @@ def stratified_split(docs: Sequence[Doc], dev_fraction: float, seed: int = 0
         key = min(labels, key=lambda label: (frequency[label], label)) if labels else "NONE"
         groups.setdefault(key, []).append(doc)
     rng = random.Random(seed)
-    train, dev = [], []
     for key in sorted(groups):
-        group = groups[key]
-        rng.shuffle(group)
+        rng.shuffle(groups[key])
+    return [groups[key] for key in sorted(groups)]
+
+
+def stratified_split(docs: Sequence[Doc], dev_fraction: float, seed: int = 0
+                     ) -> tuple[list[Doc], list[Doc]]:
+    """Split so every label keeps its share in both parts: each doc's stratum is the rarest
+    relation label it holds (NONE without relations)."""
+    train, dev = [], []
+    for group in _strata(docs, seed):
         n_dev = round(len(group) * dev_fraction)
         dev.extend(group[:n_dev])
         train.extend(group[n_dev:])
     return train, dev
+
+
+def stratified_folds(docs: Sequence[Doc], k: int, seed: int = 0) -> list[list[Doc]]:
+    """`k` folds of nearly equal size with every stratum (as in `stratified_split`) dealt
+    round-robin over them, continuing where the previous stratum stopped."""
+    folds: list[list[Doc]] = [[] for _ in range(k)]
+    i = 0
+    for group in _strata(docs, seed):
+        for doc in group:
+            folds[i % k].append(doc)
+            i += 1
+    return folds
 
 
 def count_table(parts: dict[str, Iterable[Doc]]) -> tuple[list[str], list[list]]:

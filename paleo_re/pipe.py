@@ -55,8 +55,8 @@ Pairs = list[tuple[Span, Span]]
     default_config={
         "model": DEFAULT_MODEL,
         "schema": {"@misc": "paleo_re.default_schema.v1"},
-        "candidates": {"@misc": "paleo_re.candidates.v1", "max_distance": 100,
-                       "same_sentence": True},
+        "candidates": {"@misc": "paleo_re.candidates.v2", "max_distance": 100,
+                       "same_sentence": True, "max_pairs_per_sentence": 1000},
         "votes": {"@misc": "paleo_re.rule_votes.v2"},
         "threshold": 0.5,
         "thresholds": {},

@@ -24,6 +24,7 @@ one pair the highest confidence wins. Re-measure with `python -m paleo_re.weak.m
 
 from __future__ import annotations
 
+import bisect
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
@@ -119,8 +120,12 @@ class Context:
     def __init__(self, doc: Doc):
         self.doc = doc
         self.lower = [t.lower_ for t in doc]
+        # doc.ents builds new Span objects on every access: read it once, in order, so that
+        # a lookup costs a bisection instead of a pass over every entity of the document
+        self.ents: list[Span] = list(doc.ents)
+        self._ent_starts = [ent.start for ent in self.ents]
         self.ent_at: list[Span | None] = [None] * len(doc)
-        for ent in doc.ents:
+        for ent in self.ents:
             for i in range(ent.start, ent.end):
                 self.ent_at[i] = ent
         # Depth counts matched brackets only: an unclosed `(` in broken PDF text must not
@@ -171,7 +176,10 @@ class Context:
                 and self.lower[i] not in ("and", "or", "the", "a", "an")]
 
     def ents_between(self, start: int, end: int) -> list[Span]:
-        return [e for e in self.doc.ents if e.start >= start and e.end <= end]
+        """Entities inside the token range [start, end)."""
+        first = bisect.bisect_left(self._ent_starts, start)
+        last = bisect.bisect_left(self._ent_starts, end, lo=first)
+        return [e for e in self.ents[first:last] if e.end <= end]
 
 
 def _ordered(head: Span, tail: Span) -> tuple[Span, Span]:
@@ -296,6 +304,8 @@ def _reaches(ctx: Context, head: Span, tail: Span,
 def _parenthetical(ctx: Context, span: Span) -> bool:
     """Whether `span` sits in brackets opened right after a name of its own type (a synonym
     or higher taxon: `B. granulatus (including B. elongatus ...)`)."""
+    if ctx.depth[span.start] == 0:
+        return False  # in no bracket: no walk back to the start of the document
     j = span.start - 1
     while j >= 0 and not (ctx.doc[j].text in ("(", "[") and ctx.depth[j] < ctx.depth[span.start]):
         j -= 1
