@@ -179,6 +179,22 @@ def triples(doc: Doc, doc_id: str, model: str, version: str = "") -> Iterator[di
         }
 
 
+# A spreadsheet reads a cell that starts with one of these as a formula (`=HYPERLINK(...)`
+# in a sentence of a paper would be a live link); such text is written behind a `'`, as
+# spreadsheet tools expect, and `csv_to_row` takes it off again.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+TEXT_COLUMNS = ("doc_id", "head", "tail", "sentence")
+
+
+def _defuse(text: str) -> str:
+    return "'" + text if text.lstrip("'").startswith(FORMULA_STARTS) else text
+
+
+def _restore(text: str) -> str:
+    return text[1:] if text.startswith("'") and text.lstrip("'").startswith(FORMULA_STARTS) \
+        else text
+
+
 def row_to_csv(row: dict[str, Any]) -> dict[str, Any]:
     flat = {k: row[k] for k in ("doc_id", "label", "score", "sentence", "sentence_start",
                                 "model", "model_version")}
@@ -186,10 +202,13 @@ def row_to_csv(row: dict[str, Any]) -> dict[str, Any]:
         flat[side] = row[side]["text"]
         for key in ("label", "start", "end"):
             flat[f"{side}_{key}"] = row[side][key]
+    for key in TEXT_COLUMNS:
+        flat[key] = _defuse(flat[key])
     return flat
 
 
 def csv_to_row(flat: dict[str, str]) -> dict[str, Any]:
+    flat = {k: _restore(v) if k in TEXT_COLUMNS else v for k, v in flat.items()}
     row: dict[str, Any] = {
         "doc_id": flat["doc_id"], "sentence": flat["sentence"],
         "sentence_start": int(flat["sentence_start"]),

@@ -62,15 +62,17 @@ def _words(block: Block) -> tuple[list[dict[str, str]], dict[int, int]]:
             continue
         words += [{"text": w, "tag": ""} for w in block.text[pos:start].split()]
         where[i] = len(words)
-        words.append({"text": block.text[start:end], "tag": label})
+        words.append({"text": block.text[start:end], "tag": html.escape(label)})
         pos = end
     words += [{"text": w, "tag": ""} for w in block.text[pos:].split()]
     return words, where
 
 
 def block_html(block: Block) -> str:
-    """The entity view and the arc view of one sentence."""
-    ents = [{"start": s, "end": e, "label": lab} for s, e, lab in sorted(block.entities)]
+    """The entity view and the arc view of one sentence. displaCy escapes the text but not
+    the labels, which come from a triples file or a model's labels: they are escaped here."""
+    ents = [{"start": s, "end": e, "label": html.escape(lab)}
+            for s, e, lab in sorted(block.entities)]
     ent_html = displacy.render({"text": block.text, "ents": ents, "title": None}, style="ent",
                                manual=True, options={"colors": ENTITY_COLORS})
     words, where = _words(block)
@@ -79,7 +81,8 @@ def block_html(block: Block) -> str:
         h, t = where[head], where[tail]
         if h == t:
             continue
-        arcs.append({"start": min(h, t), "end": max(h, t), "label": f"{label} ({score:.2f})",
+        arcs.append({"start": min(h, t), "end": max(h, t),
+                     "label": html.escape(f"{label} ({score:.2f})"),
                      "dir": "right" if h < t else "left"})
     dep_html = displacy.render({"words": words, "arcs": arcs}, style="dep", manual=True,
                                options={"compact": True, "distance": 110, "offset_x": 60,

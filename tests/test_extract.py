@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import csv
 from pathlib import Path
 
 import networkx as nx
@@ -21,6 +22,7 @@ from paleo_re.extract import (
     extract,
     iter_inputs,
     read_triples,
+    write_triples,
 )
 from paleo_re.graph import build_graph, normalise, to_rdf, top_facts, write_graph
 from paleo_re.io.spans import read_spans
@@ -271,3 +273,32 @@ def test_visualize_without_chromium_still_renders(nlp, papers):
     html = render_docs(process(nlp, [papers], Report()))
     assert html.count('class="paleo-sentence"') == 4
     assert "displacy-arc" in html and "found_at (" in html
+
+
+@pytest.mark.parametrize("text", ["=HYPERLINK(\"http://x\")", "+1", "-Olenellus", "@SUM(A1)",
+                                  "'=already quoted", "'plain", "Olenellus"])
+def test_csv_cells_never_start_a_formula_and_read_back_unchanged(text, tmp_path):
+    from paleo_re.extract import FORMULA_STARTS
+
+    row = {"doc_id": text, "sentence": text, "sentence_start": 0, "label": "occurs_in",
+           "score": 0.9, "model": "m", "model_version": "1",
+           "head": {"text": text, "start": 0, "end": 1, "label": "TAXON"},
+           "tail": {"text": "Pioche Formation", "start": 2, "end": 3, "label": "STRAT"}}
+    path = tmp_path / "t.csv"
+    write_triples([row], path)
+    with path.open(encoding="utf8", newline="") as f:
+        cells = next(iter(csv.DictReader(f)))
+    assert not any(cells[k].startswith(FORMULA_STARTS) for k in ("doc_id", "head", "sentence"))
+    assert read_triples(path) == [row]
+
+
+def test_visualize_escapes_every_field_of_a_triples_file():
+    attack = "<img src=x onerror=alert(1)>"
+    sentence = f"{attack} occurs in the Pioche Formation."
+    row = {"doc_id": f"d{attack}", "sentence": sentence, "sentence_start": 0,
+           "label": attack, "score": 0.9, "model": "m", "model_version": "1",
+           "head": {"text": attack, "start": 0, "end": len(attack), "label": attack},
+           "tail": {"text": "Pioche Formation", "start": sentence.index("Pioche"),
+                    "end": sentence.index("Pioche") + 16, "label": "STRAT"}}
+    text = render_triples([row])
+    assert "<img" not in text and "&lt;img" in text
