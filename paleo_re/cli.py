@@ -310,6 +310,8 @@ def extract(
                  progress)
     for failure in result.failures:
         msg.warn(failure)
+    if not result.documents and result.failures:
+        msg.fail(f"No document could be read: {output} left as it was", exits=1)
     if show:
         rows = [(row["head"]["text"], row["label"], row["tail"]["text"], f"{row['score']:.2f}")
                 for row in read_triples(output)]

@@ -119,6 +119,9 @@ def iter_inputs(paths: Iterable[Path], report: Report) -> Iterator[tuple[str, st
     is its name; a JSONL line's id is its "id" field, or "<file name>:<line>".
     """
     for path in map(Path, paths):
+        if not path.exists():
+            report.failures.append(f"{path}: no such file or folder")
+            continue
         if path.is_dir():
             yield from iter_inputs(sorted(p for p in path.rglob("*") if p.is_file()), report)
             continue
@@ -320,7 +323,8 @@ def extract(nlp: Language, paths: Iterable[Path], output: Path, batch_size: int 
             rows.extend(new)
             report.triples += len(new)
     finally:
-        write_triples(rows, output, fmt)
+        if report.documents or not output.exists():
+            write_triples(rows, output, fmt)
     return report
 
 

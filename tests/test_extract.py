@@ -302,3 +302,19 @@ def test_visualize_escapes_every_field_of_a_triples_file():
                     "end": sentence.index("Pioche") + 16, "label": "STRAT"}}
     text = render_triples([row])
     assert "<img" not in text and "&lt;img" in text
+
+
+def test_a_mistyped_input_is_an_error_and_keeps_the_existing_output(nlp, papers, tmp_path):
+    model = tmp_path / "model"
+    nlp.to_disk(model)
+    out = tmp_path / "t.jsonl"
+    extract(nlp, [papers], out)
+    before = out.read_bytes()
+    assert before
+    report = extract(nlp, [tmp_path / "paperz"], out)
+    assert report.failures == [f"{tmp_path / 'paperz'}: no such file or folder"]
+    assert out.read_bytes() == before
+    result = CliRunner().invoke(app, ["extract", str(tmp_path / "paperz"), "-o", str(out),
+                                      "--model", str(model), "--no-progress"])
+    assert result.exit_code == 1 and "no such file or folder" in unwrapped(result.output)
+    assert "Traceback" not in result.output and out.read_bytes() == before
