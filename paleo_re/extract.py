@@ -116,7 +116,9 @@ def iter_inputs(paths: Iterable[Path], report: Report) -> Iterator[tuple[str, st
     """(document id, text) from .txt/.md, .pdf, .jsonl files of {"id", "text"} and folders.
 
     Unreadable files and bad lines are recorded in `report.failures` and skipped. A file's id
-    is its name; a JSONL line's id is its "id" field, or "<file name>:<line>".
+    is its path as given (a folder's files: the folder as given, then the path inside it), so
+    `a/notes.txt` and `b/notes.txt` stay apart and `--resume` never skips a document it has
+    not processed; a JSONL line's id is "<file id>#<its "id" field, or its line number>".
     """
     for path in map(Path, paths):
         if not path.exists():
@@ -133,7 +135,7 @@ def iter_inputs(paths: Iterable[Path], report: Report) -> Iterator[tuple[str, st
                         report.failures.append(str(FormatError(path, n, "text",
                                                                "missing or not a string")))
                         continue
-                    yield str(line.get("id", f"{path.name}:{n}")), line["text"]
+                    yield f"{path}#{line.get('id', n)}", line["text"]
             except (OSError, ValueError) as err:
                 report.failures.append(f"{path}: {err}")
         elif suffix in TEXT_SUFFIXES | PDF_SUFFIXES:
@@ -144,7 +146,7 @@ def iter_inputs(paths: Iterable[Path], report: Report) -> Iterator[tuple[str, st
             except Exception as err:  # noqa: BLE001
                 report.failures.append(f"{path}: {type(err).__name__}: {err}")
                 continue
-            yield path.name, text
+            yield str(path), text
         else:
             report.failures.append(f"{path}: unsupported file type '{path.suffix}'")
 

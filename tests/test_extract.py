@@ -99,7 +99,7 @@ def test_pdf_text_layer_is_dehyphenated(papers):
     report = Report()
     docs = dict(iter_inputs([papers / "a.pdf"], report))
     assert report.failures == []
-    assert docs["a.pdf"] == " ".join(PDF_LINES).replace("Ne- vada", "Nevada")
+    assert docs[str(papers / "a.pdf")] == " ".join(PDF_LINES).replace("Ne- vada", "Nevada")
 
 
 def test_pdf_to_graph_end_to_end(nlp, papers, tmp_path):
@@ -108,7 +108,7 @@ def test_pdf_to_graph_end_to_end(nlp, papers, tmp_path):
     assert (report.documents, report.failures) == (2, [])
     rows = read_triples(out)
     assert report.triples == len(rows) > 0
-    texts = {"a.pdf": dehyphenate("\n".join(PDF_LINES)), "b.txt": TXT}
+    texts = {str(papers / "a.pdf"): dehyphenate("\n".join(PDF_LINES)), str(papers / "b.txt"): TXT}
     for row in rows:  # provenance: offsets point at the entities in the document text
         text = texts[row["doc_id"]]
         for side in ("head", "tail"):
@@ -121,8 +121,8 @@ def test_pdf_to_graph_end_to_end(nlp, papers, tmp_path):
     found = [(r["head"]["text"], r["tail"]["text"], r["sentence"]) for r in labels["found_at"]]
     assert ("Elrathia kingii", "Nevada", "Elrathia kingii was collected at Nevada.") in found
     occurs = {(r["doc_id"], r["head"]["text"], r["tail"]["text"]) for r in labels["occurs_in"]}
-    assert {("a.pdf", "Olenellus", "Wheeler Formation"),
-            ("b.txt", "Olenellus", "Wheeler Formation")} <= occurs
+    assert {(str(papers / "a.pdf"), "Olenellus", "Wheeler Formation"),
+            (str(papers / "b.txt"), "Olenellus", "Wheeler Formation")} <= occurs
     assert ("Marjum Formation", "Drumian") in {(r["head"]["text"], r["tail"]["text"])
                                                for r in labels["assigned_to"]}
 
@@ -169,7 +169,8 @@ def test_folder_with_broken_files_yields_the_rest(nlp, papers, tmp_path):
     out = tmp_path / "triples.jsonl"
     report = extract(nlp, [papers], out)
     assert report.documents == 2
-    assert {row["doc_id"] for row in read_triples(out)} == {"a.pdf", "b.txt"}
+    assert {row["doc_id"] for row in read_triples(out)} == {str(papers / "a.pdf"),
+                                                            str(papers / "b.txt")}
     assert len(report.failures) == 2
     summary = report.summary()
     assert "corrupt.pdf" in summary and "empty.txt" in summary and "2 failed" in summary
@@ -195,7 +196,7 @@ def test_resume_skips_documents_in_output(nlp, papers, tmp_path):
     after = read_triples(out)
     assert after[:len(before)] == before
     assert len(after) == len(before) + second.triples
-    assert {row["doc_id"] for row in after[len(before):]} == {"b.txt"}
+    assert {row["doc_id"] for row in after[len(before):]} == {str(papers / "b.txt")}
     assert not list(tmp_path.glob("*.tmp"))
 
 
@@ -318,3 +319,18 @@ def test_a_mistyped_input_is_an_error_and_keeps_the_existing_output(nlp, papers,
                                       "--model", str(model), "--no-progress"])
     assert result.exit_code == 1 and "no such file or folder" in unwrapped(result.output)
     assert "Traceback" not in result.output and out.read_bytes() == before
+
+
+def test_document_ids_are_unique_paths_and_resume_skips_only_what_it_did(nlp, tmp_path):
+    for folder in ("a", "b"):
+        (tmp_path / folder).mkdir()
+        (tmp_path / folder / "notes.txt").write_text(TXT, encoding="utf8")
+    srsly.write_jsonl(tmp_path / "notes.txt.jsonl", [{"id": "notes.txt", "text": TXT}])
+    report = Report()
+    ids = [doc_id for doc_id, _ in iter_inputs([tmp_path / "a", tmp_path / "b",
+                                               tmp_path / "notes.txt.jsonl"], report)]
+    assert ids == [str(tmp_path / "a" / "notes.txt"), str(tmp_path / "b" / "notes.txt"),
+                   f"{tmp_path / 'notes.txt.jsonl'}#notes.txt"]
+    out = tmp_path / "t.jsonl"
+    extract(nlp, [tmp_path / "a"], out)
+    assert extract(nlp, [tmp_path / "a", tmp_path / "b"], out, resume=True).documents == 1
