@@ -31,6 +31,7 @@ import srsly
 from spacy.language import Language
 from spacy.tokens import Doc, Span
 
+from .io.annotations import iter_lines
 from .io.docs import atomic_path, write_jsonl_atomic
 from .io.errors import FormatError
 from .io.spans import write_spans
@@ -129,15 +130,16 @@ def iter_inputs(paths: Iterable[Path], report: Report) -> Iterator[tuple[str, st
             continue
         suffix = path.suffix.lower()
         if suffix in JSONL_SUFFIXES:
+            errors: list[FormatError] = []
             try:
-                for n, line in enumerate(srsly.read_jsonl(path), start=1):
+                for n, line in iter_lines(path, errors):  # a bad line is reported, not the end
                     if not isinstance(line, dict) or not isinstance(line.get("text"), str):
-                        report.failures.append(str(FormatError(path, n, "text",
-                                                               "missing or not a string")))
+                        errors.append(FormatError(path, n, "text", "missing or not a string"))
                         continue
                     yield f"{path}#{line.get('id', n)}", line["text"]
-            except (OSError, ValueError) as err:
+            except (OSError, UnicodeDecodeError) as err:
                 report.failures.append(f"{path}: {err}")
+            report.failures.extend(map(str, errors))
         elif suffix in TEXT_SUFFIXES | PDF_SUFFIXES:
             try:
                 text = _read_file(path)

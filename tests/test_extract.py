@@ -334,3 +334,25 @@ def test_document_ids_are_unique_paths_and_resume_skips_only_what_it_did(nlp, tm
     out = tmp_path / "t.jsonl"
     extract(nlp, [tmp_path / "a"], out)
     assert extract(nlp, [tmp_path / "a", tmp_path / "b"], out, resume=True).documents == 1
+
+
+def test_a_bad_jsonl_line_is_reported_and_the_later_lines_still_read(tmp_path):
+    path = tmp_path / "abstracts.jsonl"
+    path.write_text('{"id": "a", "text": "One."}\n{"id": "b", "text": \n'
+                    '{"id": "c"}\n{"id": "d", "text": "Four."}\n', encoding="utf8")
+    report = Report()
+    assert [i for i, _ in iter_inputs([path], report)] == [f"{path}#a", f"{path}#d"]
+    assert len(report.failures) == 2
+    assert f"{path}:2" in report.failures[0] and "JSON" in report.failures[0]
+    assert f"{path}:3" in report.failures[1] and "text" in report.failures[1]
+
+
+def test_outputs_get_the_users_umask_not_a_private_mode(nlp, papers, tmp_path):
+    import os
+
+    old = os.umask(0o022)
+    try:
+        extract(nlp, [papers], tmp_path / "t.jsonl")
+    finally:
+        os.umask(old)
+    assert (tmp_path / "t.jsonl").stat().st_mode & 0o777 == 0o644
