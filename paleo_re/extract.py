@@ -27,7 +27,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import srsly
 from spacy.language import Language
 from spacy.tokens import Doc, Span
 
@@ -235,13 +234,58 @@ def infer_format(path: Path, fmt: str | None = None) -> str:
     return fmt
 
 
-def read_triples(path: Path, fmt: str | None = None) -> list[dict[str, Any]]:
-    """Triples written by `extract`, from JSON lines or CSV (by suffix unless `fmt` says)."""
+def _checked(path: Path, n: int, row: Any) -> dict[str, Any]:
+    """A triple row with the fields the graph and the viewer read, or a FormatError."""
+    if isinstance(row, FormatError):
+        raise row
+    if not isinstance(row, dict):
+        raise FormatError(path, n, None, "not a JSON object")
+    for key in ("doc_id", "label", "score", "head", "tail"):
+        if key not in row:
+            raise FormatError(path, n, key, "missing")
+    for side in ("head", "tail"):
+        ent = row[side]
+        if not isinstance(ent, dict) or not all(isinstance(ent.get(k), str)
+                                                for k in ("text", "label")):
+            raise FormatError(path, n, side, "needs 'text' and 'label' strings")
+    if isinstance(row["score"], bool) or not isinstance(row["score"], (int, float)):
+        raise FormatError(path, n, "score", "not a number")
+    return row
+
+
+def read_triples(path: Path, fmt: str | None = None, errors: list[FormatError] | None = None
+                 ) -> list[dict[str, Any]]:
+    """Triples written by `extract`, from JSON lines or CSV (by suffix unless `fmt` says).
+
+    A malformed line raises `FormatError` naming file, line and field, or is appended to
+    `errors` and skipped when a list is given."""
     path = Path(path)
-    if infer_format(path, fmt) == "csv":
-        with path.open(encoding="utf8", newline="") as f:
-            return [csv_to_row(row) for row in csv.DictReader(f)]
-    return list(srsly.read_jsonl(path))
+    rows = []
+    for n, row in _raw_triples(path, infer_format(path, fmt), errors):
+        try:
+            rows.append(_checked(path, n, row))
+        except FormatError as err:
+            if errors is None:
+                raise
+            errors.append(err)
+    return rows
+
+
+def _raw_triples(path: Path, fmt: str, errors: list[FormatError] | None
+                 ) -> Iterator[tuple[int, Any]]:
+    """(line number, row) of a triples file; a CSV row that does not convert is a
+    FormatError in place of the row, checked by the caller."""
+    if fmt == "jsonl":
+        yield from iter_lines(path, errors)
+        return
+    with path.open(encoding="utf8", newline="") as f:
+        reader = csv.DictReader(f)
+        for flat in reader:
+            try:
+                yield reader.line_num, csv_to_row(flat)
+            except (KeyError, TypeError, ValueError) as err:
+                yield reader.line_num, FormatError(path, reader.line_num, None,
+                                                   f"bad CSV row: {err!r}")
 
 
 def write_triples(rows: list[dict[str, Any]], path: Path, fmt: str | None = None) -> None:

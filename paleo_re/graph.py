@@ -28,6 +28,7 @@ resolvable IRI when it is.
 
 from __future__ import annotations
 
+import json
 import re
 import unicodedata
 from collections import Counter
@@ -62,9 +63,13 @@ _ABBREV = re.compile(r"\b(" + "|".join(sorted(ABBREVIATIONS, key=len, reverse=Tr
                      + r")\b\.?", re.IGNORECASE)
 
 
+# Control characters (PDF debris, terminal escapes) are invalid in XML and unsafe on a terminal
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+
+
 def display_name(name: str) -> str:
     """The surface form cleaned and with abbreviations expanded, case kept."""
-    name = unicodedata.normalize("NFKC", name).replace("\u00ad", "")
+    name = _CONTROL.sub("", unicodedata.normalize("NFKC", name)).replace("\u00ad", "")
     name = _HYPHEN_BREAK.sub(r"\1\2", name)  # "Whee- ler" left by a line break
     name = re.sub(r"\s+", " ", name).strip(" .,;:")
     name = re.sub(r"^the\s+", "", name, flags=re.IGNORECASE)
@@ -84,13 +89,17 @@ class _Edge:
     documents: Counter[str] = field(default_factory=Counter)
 
 
+def _json_list(values: Iterable[str]) -> str:
+    return json.dumps(sorted(values), ensure_ascii=False)
+
+
 def build_graph(triples: Iterable[dict[str, Any]]) -> nx.MultiDiGraph:
     """Merge triples (as written by `extract`) into a graph.
 
-    Nodes: id "TYPE:key", attributes `name`, `entity_type`, `mentions`, `aliases` ("; "-joined).
-    Edges: key = relation label, attributes `label`, `support`, `documents` (count),
-    `doc_ids` ("; "-joined), `max_score`, `mean_score`. Attributes are scalars so GraphML can
-    hold them.
+    Nodes: id "TYPE:key", attributes `name`, `entity_type`, `mentions`, `aliases` (a JSON
+    list). Edges: key = relation label, attributes `label`, `support`, `documents` (count),
+    `doc_ids` (a JSON list), `max_score`, `mean_score`. Attributes are scalars so GraphML can
+    hold them; lists are JSON so that no separator can split a name or an id.
     """
     forms: dict[str, Counter[str]] = {}
     types: dict[str, str] = {}
@@ -105,14 +114,14 @@ def build_graph(triples: Iterable[dict[str, Any]]) -> nx.MultiDiGraph:
             ends.append(node)
         edge = edges.setdefault((ends[0], row["label"], ends[1]), _Edge())
         edge.scores.append(float(row["score"]))
-        edge.documents[str(row["doc_id"])] += 1
+        edge.documents[_CONTROL.sub("", str(row["doc_id"]))] += 1
     graph = nx.MultiDiGraph()
     for node, counts in forms.items():
         graph.add_node(node, name=counts.most_common(1)[0][0], entity_type=types[node],
-                       mentions=sum(counts.values()), aliases="; ".join(sorted(counts)))
+                       mentions=sum(counts.values()), aliases=_json_list(counts))
     for (head, label, tail), edge in edges.items():
         graph.add_edge(head, tail, key=label, label=label, support=len(edge.scores),
-                       documents=len(edge.documents), doc_ids="; ".join(sorted(edge.documents)),
+                       documents=len(edge.documents), doc_ids=_json_list(edge.documents),
                        max_score=max(edge.scores),
                        mean_score=sum(edge.scores) / len(edge.scores))
     return graph
@@ -147,7 +156,7 @@ def to_rdf(graph: nx.MultiDiGraph) -> Any:
         rdf.add((subject, RDFS.label, Literal(data["name"])))
         rdf.add((subject, paleo.entityType, Literal(data["entity_type"])))
         rdf.add((subject, paleo.mentions, Literal(data["mentions"], datatype=XSD.integer)))
-        for alias in data["aliases"].split("; "):
+        for alias in json.loads(data["aliases"]):
             rdf.add((subject, paleo.alias, Literal(alias)))
     for head, tail, data in graph.edges(data=True):
         predicate = paleo[quote(data["label"], safe="")]
@@ -162,7 +171,7 @@ def to_rdf(graph: nx.MultiDiGraph) -> Any:
                  Literal(data["documents"], datatype=XSD.integer)))
         rdf.add((statement, paleo.maxScore, Literal(data["max_score"], datatype=XSD.double)))
         rdf.add((statement, paleo.meanScore, Literal(data["mean_score"], datatype=XSD.double)))
-        for doc_id in data["doc_ids"].split("; "):
+        for doc_id in json.loads(data["doc_ids"]):
             rdf.add((statement, paleo.document, Literal(doc_id)))
     return rdf
 

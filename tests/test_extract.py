@@ -356,3 +356,42 @@ def test_outputs_get_the_users_umask_not_a_private_mode(nlp, papers, tmp_path):
     finally:
         os.umask(old)
     assert (tmp_path / "t.jsonl").stat().st_mode & 0o777 == 0o644
+
+
+def _triple(doc_id: str, head: str, tail: str = "Wheeler Formation") -> dict:
+    return {"doc_id": doc_id, "label": "occurs_in", "score": 0.9, "sentence": "s",
+            "sentence_start": 0, "model": "m", "model_version": "1",
+            "head": {"text": head, "start": 0, "end": 1, "label": "TAXON"},
+            "tail": {"text": tail, "start": 2, "end": 3, "label": "STRAT"}}
+
+
+def test_graph_reports_a_malformed_line_and_builds_from_the_rest(tmp_path):
+    path = tmp_path / "t.jsonl"
+    path.write_text("\n".join([srsly.json_dumps(_triple("d1", "Olenellus")), "{not json",
+                               srsly.json_dumps({"doc_id": "d2", "label": "occurs_in"}),
+                               srsly.json_dumps(_triple("d3", "Elrathia"))]) + "\n",
+                    encoding="utf8")
+    result = CliRunner().invoke(app, ["graph", str(path), "-o", str(tmp_path / "kg")])
+    assert result.exit_code == 0, result.output
+    out = unwrapped(result.output)
+    assert f"{path}:2" in out and f"{path}:3: field 'score' missing" in out
+    assert "Traceback" not in result.output
+    assert nx.read_graphml(tmp_path / "kg.graphml").number_of_nodes() == 3
+
+
+def test_graph_output_is_valid_and_keeps_names_and_ids_whole(tmp_path):
+    rows = [_triple("a; b.txt", "Olenellus\x1b[31m\x07 gilberti"),
+            _triple("c.txt", "Olenellus; gilberti")]
+    srsly.write_jsonl(tmp_path / "t.jsonl", rows)
+    result = CliRunner().invoke(app, ["graph", str(tmp_path / "t.jsonl"),
+                                      "-o", str(tmp_path / "kg")])
+    assert result.exit_code == 0, result.output
+    assert "\x1b[31m" not in result.output and "\x07" not in result.output
+    kg = nx.read_graphml(tmp_path / "kg.graphml")  # control characters would make it invalid
+    names = {d["name"] for _, d in kg.nodes(data=True)}
+    assert {"Olenellus[31m gilberti", "Olenellus; gilberti"} <= names
+    edge_ids = [srsly.json_loads(d["doc_ids"]) for _, _, d in kg.edges(data=True)]
+    assert ["a; b.txt"] in edge_ids
+    documents = {str(o) for o in to_rdf(build_graph(rows)).objects()
+                 if str(o).endswith(".txt")}
+    assert documents == {"a; b.txt", "c.txt"}
