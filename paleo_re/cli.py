@@ -18,6 +18,16 @@ def printable(value: object) -> str:
     return "".join(c if c.isprintable() else ascii(c)[1:-1] for c in str(value))
 
 
+def load_pipeline(model: str | Path):
+    """`spacy.load`, with a pipeline that is not there as a user error, not a traceback."""
+    try:
+        return spacy.load(model)
+    except OSError as err:
+        msg.fail(f"Cannot load the pipeline '{model}': {err}",
+                 "Build and install the default one with `spacy project run all`, or pass "
+                 "--model PATH", exits=1)
+
+
 def _readable(read, path: Path, errors: list):
     """`read(path, errors=errors)`, with a missing or unreadable file as a user error."""
     try:
@@ -84,7 +94,7 @@ def tune_thresholds_cmd(
 
     from .thresholds import store_thresholds, tune_thresholds
 
-    nlp = spacy.load(model)
+    nlp = load_pipeline(model)
     docs = DocBin().from_disk(data).get_docs(nlp.vocab)
     tuned = tune_thresholds(nlp, [Example(doc.copy(), doc) for doc in docs])
     msg.table([(label, t, f"{f:.3f}") for label, (t, f) in tuned.items()],
@@ -112,7 +122,7 @@ def train_relations_cmd(
     from .pipe import get_relation_extractor
 
     fix_random_seed(seed)
-    nlp = spacy.load(model)
+    nlp = load_pipeline(model)
     encoded = encode(nlp, DocBin().from_disk(data).get_docs(nlp.vocab), name)
     msg.info(f"Encoded {len(encoded)} docs with candidate pairs")
     losses = train_head(get_relation_extractor(nlp, name), encoded, epochs,
@@ -143,7 +153,7 @@ def ablate(
     from .io.annotations import read_annotations
     from .pipe import get_relation_extractor
 
-    nlp = spacy.load(model)
+    nlp = load_pipeline(model)
     pipe = get_relation_extractor(nlp, name)
     data = [encode(nlp, DocBin().from_disk(path).get_docs(nlp.vocab), name)
             for path in (train, held_out)]
@@ -298,7 +308,7 @@ def evaluate(
     from .evaluate import evaluate as run
     from .evaluate import report, write_results
 
-    results = run(spacy.load(model), gold)
+    results = run(load_pipeline(model), gold)
     write_results(results, output, title)
     print(report(results, title))
 
@@ -319,7 +329,7 @@ def extract(
     from .extract import extract as run
     from .extract import read_triples
 
-    result = run(spacy.load(model), inputs, output, batch_size, n_process, fmt, resume,
+    result = run(load_pipeline(model), inputs, output, batch_size, n_process, fmt, resume,
                  progress)
     for failure in result.failures:
         msg.warn(failure)
@@ -361,25 +371,33 @@ def graph(
 
 @app.command()
 def visualize(
-    inputs: list[Path] = typer.Argument(..., help="Triples JSONL/CSV, or documents with --model"),
+    inputs: list[Path] = typer.Argument(..., help="Triples JSONL/CSV, or documents"),
     output: Path = typer.Option(..., "--output", "-o", help="HTML page"),
-    model: str = typer.Option(None, help="Run this pipeline over INPUT documents instead"),
+    model: str = typer.Option(None, help="Run this pipeline over INPUT documents (default for "
+                              "documents: en_paleo_re)"),
     screenshot: Path = typer.Option(None, help="Also save a PNG of the page (needs chromium)"),
 ) -> None:
-    """Render entities and relation arcs (with scores), one sentence per block."""
-    from .extract import Report, process, read_triples
+    """Render entities and relation arcs (with scores), one sentence per block: from triples
+    written by `extract`, or from documents run through the pipeline."""
+    from .extract import Report, is_triples_file, process, read_triples
+    from .io.docs import atomic_path
+    from .io.errors import FormatError
     from .visualize import render_docs, render_triples
     from .visualize import screenshot as take_screenshot
 
-    if model:
+    if model or not all(is_triples_file(path) for path in inputs):
         report = Report()
-        html = render_docs(process(spacy.load(model), inputs, report))
-        for failure in report.failures:
-            msg.warn(failure)
+        html = render_docs(process(load_pipeline(model or "en_paleo_re"), inputs, report))
+        failures = report.failures
     else:
-        html = render_triples(row for path in inputs for row in read_triples(path))
-    output.parent.mkdir(parents=True, exist_ok=True)
-    output.write_text(html, encoding="utf8")
+        errors: list[FormatError] = []
+        html = render_triples([row for path in inputs
+                               for row in _readable(read_triples, path, errors)])
+        failures = [str(err) for err in errors]
+    for failure in failures:
+        msg.warn(failure)
+    with atomic_path(output) as tmp:
+        tmp.write_text(html, encoding="utf8")
     msg.good(f"Page -> {output}")
     if screenshot:
         msg.good(f"Screenshot -> {take_screenshot(output, screenshot)}")
@@ -397,7 +415,7 @@ def review(
     """Export low-confidence predictions for correction in an annotation tool."""
     from .extract import export_review
 
-    result, n = export_review(spacy.load(model), inputs, output, below, batch_size, n_process,
+    result, n = export_review(load_pipeline(model), inputs, output, below, batch_size, n_process,
                               progress=True)
     for failure in result.failures:
         msg.warn(failure)

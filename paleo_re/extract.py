@@ -234,6 +234,19 @@ def infer_format(path: Path, fmt: str | None = None) -> str:
     return fmt
 
 
+def is_triples_file(path: Path) -> bool:
+    """Whether `path` holds triples written by `extract` (a .csv, or a .jsonl whose first
+    line has a head) rather than documents."""
+    path = Path(path)
+    if path.suffix.lower() == ".csv":
+        return True
+    if path.suffix.lower() not in JSONL_SUFFIXES or not path.is_file():
+        return False
+    for _, row in iter_lines(path, []):
+        return isinstance(row, dict) and "head" in row
+    return False
+
+
 def _checked(path: Path, n: int, row: Any) -> dict[str, Any]:
     """A triple row with the fields the graph and the viewer read, or a FormatError."""
     if isinstance(row, FormatError):

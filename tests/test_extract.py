@@ -395,3 +395,19 @@ def test_graph_output_is_valid_and_keeps_names_and_ids_whole(tmp_path):
     documents = {str(o) for o in to_rdf(build_graph(rows)).objects()
                  if str(o).endswith(".txt")}
     assert documents == {"a; b.txt", "c.txt"}
+
+
+def test_visualize_runs_documents_through_the_pipeline_and_says_when_it_is_missing(
+        nlp, papers, tmp_path, monkeypatch):
+    import paleo_re.cli
+
+    page = tmp_path / "page.html"
+    result = CliRunner().invoke(app, ["visualize", str(papers / "b.txt"), "-o", str(page),
+                                      "--model", str(tmp_path / "no-model")])
+    assert result.exit_code == 1 and "Cannot load the pipeline" in unwrapped(result.output)
+    assert "Traceback" not in result.output and not page.exists()
+    loaded = []
+    monkeypatch.setattr(paleo_re.cli.spacy, "load", lambda name: loaded.append(name) or nlp)
+    result = CliRunner().invoke(app, ["visualize", str(papers / "b.txt"), "-o", str(page)])
+    assert result.exit_code == 0, result.output
+    assert loaded == ["en_paleo_re"] and "Wheeler Formation" in page.read_text(encoding="utf8")
