@@ -20,6 +20,7 @@ from .io.errors import FormatError
 from .io.seed import plain_text
 from .io.standoff import read_standoff
 from .relations import has_relations
+from .schema import DEFAULT, Schema
 
 
 def _strata(docs: Sequence[Doc], seed: int) -> list[list[Doc]]:
@@ -86,17 +87,18 @@ def split_entity(doc: Doc, sentences: Doc) -> Span | None:
 
 def build_corpus(nlp: Language, annotated: Sequence[Path], weak: Sequence[Path], train_path: Path,
                  dev_path: Path, dev_fraction: float = 0.15, seed: int = 0,
-                 standoff: Sequence[Path] = (), data: Path | None = None) -> dict:
+                 standoff: Sequence[Path] = (), data: Path | None = None,
+                 schema: Schema = DEFAULT) -> dict:
     """Split the hand-annotated docs (`annotated`, and `standoff` read against the data folder
     `data`) into train/dev by stratum; weakly labeled docs go to train only (the dev part
     measures against hand labels). Bad lines, and docs whose entity the sentencizer of `nlp` (if
-    any) splits, are reported and skipped."""
+    any) splits, are reported and skipped; so are lines that break `schema`."""
     if standoff and data is None:
         raise ValueError("stand-off annotations need the data folder their sources live in")
     errors: list[FormatError] = []
-    read = {path: list(read_annotations(path, nlp.make_doc, errors)) for path in
+    read = {path: list(read_annotations(path, nlp.make_doc, errors, schema)) for path in
             (*annotated, *weak)}
-    read.update({path: list(read_standoff(path, data, nlp.make_doc, errors))
+    read.update({path: list(read_standoff(path, data, nlp.make_doc, errors, schema))
                  for path in standoff})
     skipped = 0
     if nlp.pipeline:

@@ -65,6 +65,11 @@ class Schema:
             seen[(head, tail)] = None
         return tuple(seen)
 
+    @property
+    def entity_types(self) -> tuple[str, ...]:
+        """The entity labels that some relation joins, in order of first use."""
+        return tuple(dict.fromkeys(t for _, head, tail in self.signatures for t in (head, tail)))
+
     def allows(self, label: str, head_type: str, tail_type: str) -> bool:
         return (label, head_type, tail_type) in self.signatures
 

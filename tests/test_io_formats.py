@@ -395,3 +395,35 @@ def test_committed_real_labels_match_the_data(nlp):
     assert not errors and len(docs) >= 500
     assert {r.label for d in docs for r in d._.relations} == {
         "occurs_in", "found_at", "assigned_to", "part_of"}
+
+
+@pytest.mark.parametrize("relation, entity_label, field, words", [
+    ({"head": 0, "tail": 1, "label": "eats"}, "STRAT", "relations[0].label", "unknown"),
+    ({"head": 1, "tail": 0, "label": "occurs_in"}, "STRAT", "relations[0].label",
+     "does not join STRAT to TAXON"),
+    ({"head": 0, "tail": 1, "label": "occurs_in"}, "ROCK", "entities[1].label", "unknown"),
+    ({"head": 0, "tail": 0, "label": "occurs_in"}, "STRAT", "relations[0].tail", "itself"),
+    ({"head": True, "tail": 1, "label": "occurs_in"}, "STRAT", "relations[0].head",
+     "not an index"),
+])
+def test_training_data_that_breaks_the_schema_is_refused_with_file_line_and_field(
+        relation, entity_label, field, words, tmp_path):
+    from paleo_re.corpus import build_corpus
+    from paleo_re.schema import DEFAULT
+
+    good = {"text": "Olenellus occurs in the Pioche Shale.",
+            "entities": [{"start": 0, "end": 9, "label": "TAXON"},
+                         {"start": 24, "end": 36, "label": "STRAT"}],
+            "relations": [{"head": 0, "tail": 1, "label": "occurs_in"}]}
+    bad = {**good, "entities": [good["entities"][0], {**good["entities"][1],
+                                                       "label": entity_label}],
+           "relations": [relation]}
+    path = tmp_path / "a.jsonl"
+    srsly.write_jsonl(path, [good, bad, good])
+    errors = []
+    docs = list(read_annotations(path, spacy.blank("en").make_doc, errors, DEFAULT))
+    assert len(docs) == 2 and len(errors) == 1
+    assert str(errors[0]).startswith(f"{path}:2: field '{field}'") and words in str(errors[0])
+    counts = build_corpus(spacy.blank("en"), [path], [], tmp_path / "t.spacy",
+                          tmp_path / "d.spacy", dev_fraction=0.0)
+    assert counts["errors"] == 1 and counts["train"] == 2

@@ -26,13 +26,16 @@ from ..relations import (
     set_negative_confidence,
     set_relations,
 )
+from ..schema import Schema
 from .docs import doc_with_boundaries, write_jsonl_atomic
 from .errors import FormatError
 
 
 def record_to_doc(tokenizer: Callable[[str], Doc], record: Any, path: str | Path | None = None,
-                  line: int | None = None) -> Doc:
-    """Validate one record and build its `Doc`; raise `FormatError` on the first problem."""
+                  line: int | None = None, schema: Schema | None = None) -> Doc:
+    """Validate one record and build its `Doc`; raise `FormatError` on the first problem.
+    With a `schema`, entity labels, relation labels and the types each relation joins must
+    be the schema's: training data that breaks it would teach the model a wrong fact."""
 
     def fail(field: str, msg: str) -> FormatError:
         return FormatError(path, line, field, msg)
@@ -50,11 +53,14 @@ def record_to_doc(tokenizer: Callable[[str], Doc], record: Any, path: str | Path
         if not isinstance(ent, dict):
             raise fail(f"entities[{i}]", "expected an object")
         start, end, label = ent.get("start"), ent.get("end"), ent.get("label")
-        if not (isinstance(start, int) and isinstance(end, int) and 0 <= start < end <= len(text)):
+        if not (_is_index(start) and _is_index(end) and 0 <= start < end <= len(text)):
             raise fail(f"entities[{i}]", f"bad offsets {start!r}-{end!r} for text of "
                        f"length {len(text)}")
         if not isinstance(label, str) or not label:
             raise fail(f"entities[{i}].label", "missing or not a string")
+        if schema is not None and label not in schema.entity_types:
+            raise fail(f"entities[{i}].label", f"unknown entity label {label!r} (the schema "
+                       f"has {', '.join(schema.entity_types)})")
         if text[start:end] != text[start:end].strip():
             raise fail(f"entities[{i}]", f"span {text[start:end]!r} has surrounding whitespace")
         if "text" in ent and ent["text"] != text[start:end]:
@@ -89,17 +95,30 @@ def record_to_doc(tokenizer: Callable[[str], Doc], record: Any, path: str | Path
             raise fail(f"relations[{i}]", "expected an object")
         for key in ("head", "tail"):
             idx = rel.get(key)
-            if not isinstance(idx, int) or not 0 <= idx < len(spans):
+            if not _is_index(idx) or not 0 <= idx < len(spans):
                 raise fail(f"relations[{i}].{key}", f"{idx!r} is not an index into entities")
+        if rel["head"] == rel["tail"]:
+            raise fail(f"relations[{i}].tail", "an entity cannot be related to itself")
         label = rel.get("label")
         if not isinstance(label, str) or not label:
             raise fail(f"relations[{i}].label", "missing or not a string")
+        head, tail = spans[rel["head"]].label_, spans[rel["tail"]].label_
+        if schema is not None and label not in schema.labels:
+            raise fail(f"relations[{i}].label", f"unknown relation label {label!r} (the "
+                       f"schema has {', '.join(schema.labels)})")
+        if schema is not None and not schema.allows(label, head, tail):
+            raise fail(f"relations[{i}].label", f"{label!r} does not join {head} to {tail}")
         score = rel.get("score", 1.0)
         if not isinstance(score, (int, float)) or not 0.0 <= score <= 1.0:
             raise fail(f"relations[{i}].score", f"{score!r} is not a number in [0, 1]")
         rels.append(Relation(spans[rel["head"]], spans[rel["tail"]], label, float(score)))
     set_relations(doc, rels)
     return doc
+
+
+def _is_index(value: Any) -> bool:
+    """An int that is not a bool (`"head": true` is not entity 1)."""
+    return isinstance(value, int) and not isinstance(value, bool)
 
 
 def doc_to_record(doc: Doc) -> dict[str, Any]:
@@ -150,7 +169,8 @@ def iter_lines(path: str | Path, errors: list[FormatError] | None = None
 
 
 def read_annotations(path: str | Path, tokenizer: Callable[[str], Doc],
-                     errors: list[FormatError] | None = None) -> Iterator[Doc]:
+                     errors: list[FormatError] | None = None, schema: Schema | None = None
+                     ) -> Iterator[Doc]:
     """Read docs from the annotation format.
 
     With `errors=None` the first malformed line raises; with a list, bad lines are appended to
@@ -158,7 +178,7 @@ def read_annotations(path: str | Path, tokenizer: Callable[[str], Doc],
     """
     for n, record in iter_lines(path, errors):
         try:
-            yield record_to_doc(tokenizer, record, path, n)
+            yield record_to_doc(tokenizer, record, path, n, schema)
         except FormatError as err:
             if errors is None:
                 raise

@@ -18,6 +18,7 @@ from pathlib import Path
 from spacy.language import Language
 from spacy.tokens import Doc, DocBin
 
+from ..schema import DEFAULT
 from .annotations import read_annotations, write_annotations
 from .docs import write_docbin
 from .errors import FormatError
@@ -67,7 +68,7 @@ def _count_in(path: Path, fmt: str) -> int:
 def _read(path: Path, fmt: str, tokenizer: Tokenizer, errors: list[FormatError],
           counts: Counter[str]) -> Iterator[Doc]:
     if fmt == "annotations":
-        return read_annotations(path, tokenizer, errors)
+        return read_annotations(path, tokenizer, errors, DEFAULT)
     if fmt == "seed":
         return read_seed(path, tokenizer, errors, counts)
     if fmt == "spans":

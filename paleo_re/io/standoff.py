@@ -25,6 +25,7 @@ from typing import Any
 
 from spacy.tokens import Doc
 
+from ..schema import Schema
 from .annotations import iter_lines, record_to_doc
 from .errors import FormatError
 from .seed import plain_text
@@ -80,13 +81,14 @@ def _resolve(record: Any, sources: _Sources, path: str | Path, line: int) -> dic
 
 
 def read_standoff(path: str | Path, data: str | Path, tokenizer: Callable[[str], Doc],
-                  errors: list[FormatError] | None = None) -> Iterator[Doc]:
+                  errors: list[FormatError] | None = None, schema: Schema | None = None
+                  ) -> Iterator[Doc]:
     """Read stand-off annotations against the data folder `data`, like `read_annotations`:
     with `errors=None` the first bad line raises, with a list it is recorded and skipped."""
     sources = _Sources(Path(data))
     for n, record in iter_lines(path, errors):
         try:
-            yield record_to_doc(tokenizer, _resolve(record, sources, path, n), path, n)
+            yield record_to_doc(tokenizer, _resolve(record, sources, path, n), path, n, schema)
         except FormatError as err:
             if errors is None:
                 raise
