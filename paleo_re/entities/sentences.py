@@ -12,6 +12,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+import numpy
+from spacy.attrs import SENT_START
 from spacy.language import Language
 from spacy.tokens import Doc
 
@@ -95,8 +97,10 @@ class PaleoSentencizer:
                     i = j
                     continue
             i += 1
-        for token, start in zip(doc, starts, strict=True):
-            token.is_sent_start = start
+        # in one array: setting `token.is_sent_start` checks the whole doc for a parse on
+        # every token, which made long documents cost the square of their length
+        doc.from_array([SENT_START], numpy.asarray([1 if start else -1 for start in starts],
+                                                   dtype="int64").astype("uint64"))
         return doc
 
     def pipe(self, docs: Iterable[Doc], batch_size: int = 128) -> Iterable[Doc]:
