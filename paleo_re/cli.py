@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import shutil
 from collections import Counter
+from collections.abc import Callable
 from pathlib import Path
 
 import spacy
 import typer
+from spacy.language import Language
 from wasabi import msg
 
 app = typer.Typer(help="Relation extraction for paleontology literature.", no_args_is_help=True)
@@ -18,7 +20,7 @@ def printable(value: object) -> str:
     return "".join(c if c.isprintable() else ascii(c)[1:-1] for c in str(value))
 
 
-def load_pipeline(model: str | Path):
+def load_pipeline(model: str | Path) -> Language:
     """`spacy.load`, with a pipeline that is not there as a user error, not a traceback."""
     try:
         return spacy.load(model)
@@ -28,7 +30,7 @@ def load_pipeline(model: str | Path):
                  "--model PATH", exits=1)
 
 
-def _readable(read, path: Path, errors: list):
+def _readable(read: Callable[..., list], path: Path, errors: list) -> list:
     """`read(path, errors=errors)`, with a missing or unreadable file as a user error."""
     try:
         return read(path, errors=errors)
