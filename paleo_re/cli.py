@@ -372,6 +372,39 @@ def graph(
 
 
 @app.command()
+def occurrences(
+    triples: list[Path] = typer.Argument(..., help="Triples from `extract` (JSONL or CSV)"),
+    output: Path = typer.Option(..., "--output", "-o", help="Occurrences: CSV or JSON lines"),
+    fmt: str = typer.Option(None, "--format", help="csv or jsonl (default: by OUT's suffix)"),
+    top: int = typer.Option(20, help="Rows to print"),
+) -> None:
+    """Fossil occurrences (taxon, unit, place, interval with ages in Ma, evidence) from
+    triples, in the columns of a Paleobiology Database occurrence download."""
+    from .extract import infer_format, read_triples
+    from .io.errors import FormatError
+    from .occurrences import occurrences as build
+    from .occurrences import write_occurrences
+
+    try:
+        fmt = infer_format(output, fmt)
+    except ValueError as err:
+        msg.fail(printable(err), exits=1)
+    errors: list[FormatError] = []
+    rows = [row for path in triples for row in _readable(read_triples, path, errors)]
+    for err in errors:
+        msg.warn(printable(err))
+    result = build(rows)
+    write_occurrences(result.rows, output, fmt)
+    msg.table([tuple(printable("" if row[key] is None else row[key])
+                     for key in ("accepted_name", "formation", "member", "early_interval",
+                                 "max_ma", "min_ma", "state", "support"))
+               for row in result.rows[:top]],
+              header=("taxon", "formation", "member", "interval", "max_ma", "min_ma", "state",
+                      "support"), divider=True)
+    msg.good(f"{printable(result.summary())} -> {output}")
+
+
+@app.command()
 def visualize(
     inputs: list[Path] = typer.Argument(..., help="Triples JSONL/CSV, or documents"),
     output: Path = typer.Option(..., "--output", "-o", help="HTML page"),

@@ -192,7 +192,8 @@ FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 TEXT_COLUMNS = ("doc_id", "head", "tail", "sentence")
 
 
-def _defuse(text: str) -> str:
+def defuse(text: str) -> str:
+    """`text` made safe for a spreadsheet cell: a leading formula character is quoted."""
     return "'" + text if text.lstrip("'").startswith(FORMULA_STARTS) else text
 
 
@@ -209,7 +210,7 @@ def row_to_csv(row: dict[str, Any]) -> dict[str, Any]:
         for key in ("label", "start", "end"):
             flat[f"{side}_{key}"] = row[side][key]
     for key in TEXT_COLUMNS:
-        flat[key] = _defuse(flat[key])
+        flat[key] = defuse(flat[key])
     return flat
 
 

@@ -20,7 +20,13 @@ RDF vocabulary (namespace `VOCAB`, prefix `paleo`; entities live under `ENTITY`)
 - the evidence for each such statement is an `rdf:Statement` (standard RDF reification:
   `rdf:subject`, `rdf:predicate`, `rdf:object`) with `paleo:support` (triples),
   `paleo:documentCount`, `paleo:maxScore`, `paleo:meanScore` and `paleo:document` (each
-  document id).
+  document id);
+- a time unit the time scale knows (`paleo_re.timescale`) is also a W3C OWL-Time
+  `time:ProperInterval` with `paleo:interval` (its normalised name): `time:hasBeginning` and
+  `time:hasEnd` are `time:Instant`s whose `time:inTimePosition` is a `time:TimePosition` with
+  `time:numericPosition` (Ma, an `xsd:decimal`) and `time:hasTRS` the "Ma" reference system
+  of the GeoSciML/ISC vocabularies (`MA_TRS`); the ISC2020 chronostratigraphy ontology builds
+  its ages on the same OWL-Time terms.
 
 The namespaces are URNs because the vocabulary is not published anywhere; replace them with a
 resolvable IRI when it is.
@@ -44,6 +50,7 @@ from .io.docs import atomic_path
 
 VOCAB = "urn:paleo-re:vocab#"
 ENTITY = "urn:paleo-re:entity:"
+MA_TRS = "http://resource.geosciml.org/classifier/cgi/geologicage/ma"
 
 # lowercase abbreviation (without its period) -> expansion
 ABBREVIATIONS: dict[str, str] = {
@@ -87,6 +94,7 @@ def normalise(name: str) -> str:
 class _Edge:
     scores: list[float] = field(default_factory=list)
     documents: Counter[str] = field(default_factory=Counter)
+    evidence: set[str] = field(default_factory=set)
 
 
 def _json_list(values: Iterable[str]) -> str:
@@ -98,8 +106,10 @@ def build_graph(triples: Iterable[dict[str, Any]]) -> nx.MultiDiGraph:
 
     Nodes: id "TYPE:key", attributes `name`, `entity_type`, `mentions`, `aliases` (a JSON
     list). Edges: key = relation label, attributes `label`, `support`, `documents` (count),
-    `doc_ids` (a JSON list), `max_score`, `mean_score`. Attributes are scalars so GraphML can
-    hold them; lists are JSON so that no separator can split a name or an id.
+    `doc_ids` (a JSON list), `evidence` (a JSON list of `doc_id#sentence_start`),
+    `max_score`, `mean_score`. A CHRONO node the time scale knows also has `interval` (its
+    normalised name), `max_ma` and `min_ma`. Attributes are scalars so GraphML can hold them;
+    lists are JSON so that no separator can split a name or an id.
     """
     forms: dict[str, Counter[str]] = {}
     types: dict[str, str] = {}
@@ -114,17 +124,32 @@ def build_graph(triples: Iterable[dict[str, Any]]) -> nx.MultiDiGraph:
             ends.append(node)
         edge = edges.setdefault((ends[0], row["label"], ends[1]), _Edge())
         edge.scores.append(float(row["score"]))
-        edge.documents[_CONTROL.sub("", str(row["doc_id"]))] += 1
+        doc_id = _CONTROL.sub("", str(row["doc_id"]))
+        edge.documents[doc_id] += 1
+        start = row.get("sentence_start")
+        edge.evidence.add(doc_id if start is None else f"{doc_id}#{_CONTROL.sub('', str(start))}")
     graph = nx.MultiDiGraph()
     for node, counts in forms.items():
-        graph.add_node(node, name=counts.most_common(1)[0][0], entity_type=types[node],
-                       mentions=sum(counts.values()), aliases=_json_list(counts))
+        name = counts.most_common(1)[0][0]
+        graph.add_node(node, name=name, entity_type=types[node],
+                       mentions=sum(counts.values()), aliases=_json_list(counts),
+                       **(_ages(name) if types[node] == "CHRONO" else {}))
     for (head, label, tail), edge in edges.items():
         graph.add_edge(head, tail, key=label, label=label, support=len(edge.scores),
                        documents=len(edge.documents), doc_ids=_json_list(edge.documents),
+                       evidence=_json_list(edge.evidence),
                        max_score=max(edge.scores),
                        mean_score=sum(edge.scores) / len(edge.scores))
     return graph
+
+
+def _ages(name: str) -> dict[str, Any]:
+    """`interval`, `max_ma` and `min_ma` of a time-unit name the time scale knows."""
+    from .timescale import resolve  # imported here: the time scale reads names with this module
+
+    age = resolve(name)
+    return {} if age is None else {"interval": age.interval, "max_ma": age.max_ma,
+                                   "min_ma": age.min_ma}
 
 
 def top_facts(graph: nx.MultiDiGraph, n: int = 20) -> list[tuple[str, str, str, int, int,
@@ -158,6 +183,8 @@ def to_rdf(graph: nx.MultiDiGraph) -> Any:
         rdf.add((subject, paleo.mentions, Literal(data["mentions"], datatype=XSD.integer)))
         for alias in json.loads(data["aliases"]):
             rdf.add((subject, paleo.alias, Literal(alias)))
+        if "max_ma" in data:
+            _add_interval(rdf, subject, data)
     for head, tail, data in graph.edges(data=True):
         predicate = paleo[quote(data["label"], safe="")]
         rdf.add((uri(head), predicate, uri(tail)))
@@ -174,6 +201,24 @@ def to_rdf(graph: nx.MultiDiGraph) -> Any:
         for doc_id in json.loads(data["doc_ids"]):
             rdf.add((statement, paleo.document, Literal(doc_id)))
     return rdf
+
+
+def _add_interval(rdf: Any, subject: Any, data: dict[str, Any]) -> None:
+    """A time unit's ages as an OWL-Time interval between two positions in Ma."""
+    from rdflib import RDF, BNode, Literal, Namespace, URIRef
+    from rdflib.namespace import TIME, XSD
+
+    rdf.bind("time", TIME)
+    rdf.add((subject, RDF.type, TIME.ProperInterval))
+    rdf.add((subject, Namespace(VOCAB).interval, Literal(data["interval"])))
+    for side, ma in ((TIME.hasBeginning, data["max_ma"]), (TIME.hasEnd, data["min_ma"])):
+        instant, position = BNode(), BNode()
+        rdf.add((subject, side, instant))
+        rdf.add((instant, RDF.type, TIME.Instant))
+        rdf.add((instant, TIME.inTimePosition, position))
+        rdf.add((position, RDF.type, TIME.TimePosition))
+        rdf.add((position, TIME.hasTRS, URIRef(MA_TRS)))
+        rdf.add((position, TIME.numericPosition, Literal(str(ma), datatype=XSD.decimal)))
 
 
 def write_graph(graph: nx.MultiDiGraph, output: Path) -> tuple[Path, Path]:
