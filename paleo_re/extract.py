@@ -19,10 +19,15 @@ The same module exports low-confidence predictions for review in an annotation t
 from __future__ import annotations
 
 import csv
+import os
 import re
+import signal
+import sys
+import threading
 import time
 import unicodedata
 from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -30,10 +35,11 @@ from typing import Any
 from spacy.language import Language
 from spacy.tokens import Doc, Span
 
-from .io.annotations import iter_lines
-from .io.docs import atomic_path, write_jsonl_atomic
+from .io.annotations import iter_lines, parse_lines
+from .io.docs import atomic_path, check_writable, write_jsonl_atomic
 from .io.errors import FormatError
 from .io.spans import write_spans
+from .io.text import ADVICE, decode, detect_encoding, without_controls
 from .relations import Relation, set_relations
 
 TEXT_SUFFIXES = {".txt", ".md"}
@@ -49,18 +55,21 @@ CSV_COLUMNS = ("doc_id", "head", "head_label", "head_start", "head_end", "label"
 
 @dataclass
 class Report:
-    """What a run did: counts plus one line per input that could not be used."""
+    """What a run did: counts plus one line per input that could not be used, and one per
+    input used with a caveat (a guessed encoding, an empty JSONL text skipped)."""
 
     documents: int = 0
     triples: int = 0
     skipped: int = 0  # documents already in the output (resume)
     failures: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
 
     def summary(self) -> str:
         lines = [f"{self.documents} documents, {self.triples} triples"
                  + (f", {self.skipped} already done" if self.skipped else "")
                  + f", {len(self.failures)} failed"]
         lines += [f"  failed: {failure}" for failure in self.failures]
+        lines += [f"  warning: {warning}" for warning in self.warnings]
         return "\n".join(lines)
 
 
@@ -101,15 +110,35 @@ def read_pdf(path: Path) -> str:
     return text
 
 
-def _read_file(path: Path) -> str:
+def _read_file(path: Path) -> tuple[str, str]:
+    """(text, encoding) of a text file or PDF."""
     if path.stat().st_size == 0:
         raise ValueError("empty file")
     if path.suffix.lower() in PDF_SUFFIXES:
-        return read_pdf(path)
-    text = path.read_text(encoding="utf8")
+        return read_pdf(path), "utf-8"
+    text, encoding = decode(path.read_bytes())
     if not text.strip():
         raise ValueError("empty file")
-    return text
+    return text, encoding
+
+
+def _not_utf8(path: Path | str, encoding: str) -> str:
+    return f"{path}: not UTF-8, read as {encoding} ({ADVICE} if that is wrong)"
+
+
+def _jsonl_lines(path: Path, report: Report) -> Iterator[str]:
+    """The lines of a JSONL file, each as UTF-8 or else in the encoding detected for the
+    whole file (said once in `report.warnings`); bytes that fit neither become U+FFFD."""
+    encoding = None
+    with path.open("rb") as f:
+        for n, raw in enumerate(f, start=1):
+            try:
+                yield raw.decode("utf-8-sig" if n == 1 else "utf-8")
+            except UnicodeDecodeError:
+                if encoding is None:
+                    encoding = detect_encoding(path.read_bytes()) or "utf-8"
+                    report.warnings.append(_not_utf8(f"{path}:{n}", encoding))
+                yield raw.decode(encoding, errors="replace")
 
 
 def iter_inputs(paths: Iterable[Path], report: Report) -> Iterator[tuple[str, str]]:
@@ -119,6 +148,10 @@ def iter_inputs(paths: Iterable[Path], report: Report) -> Iterator[tuple[str, st
     is its path as given (a folder's files: the folder as given, then the path inside it), so
     `a/notes.txt` and `b/notes.txt` stay apart and `--resume` never skips a document it has
     not processed; a JSONL line's id is "<file id>#<its "id" field, or its line number>".
+
+    Text that is not UTF-8 is decoded in the encoding detected (with a warning), control
+    characters become spaces (offsets stay those of the file), and an empty JSONL text is a
+    warning, not a document.
     """
     for path in map(Path, paths):
         if not path.exists():
@@ -130,24 +163,30 @@ def iter_inputs(paths: Iterable[Path], report: Report) -> Iterator[tuple[str, st
         suffix = path.suffix.lower()
         if suffix in JSONL_SUFFIXES:
             errors: list[FormatError] = []
-            try:
-                for n, line in iter_lines(path, errors):  # a bad line is reported, not the end
+            try:  # a bad line is reported, not the end
+                for n, line in parse_lines(_jsonl_lines(path, report), path, errors):
                     if not isinstance(line, dict) or not isinstance(line.get("text"), str):
                         errors.append(FormatError(path, n, "text", "missing or not a string"))
                         continue
-                    yield f"{path}#{line.get('id', n)}", line["text"]
-            except (OSError, UnicodeDecodeError) as err:
+                    if not line["text"].strip():
+                        report.warnings.append(str(FormatError(
+                            path, n, "text", "empty: skipped, not counted as a document")))
+                        continue
+                    yield f"{path}#{line.get('id', n)}", without_controls(line["text"])
+            except OSError as err:
                 report.failures.append(f"{path}: {err}")
             report.failures.extend(map(str, errors))
         elif suffix in TEXT_SUFFIXES | PDF_SUFFIXES:
             try:
-                text = _read_file(path)
+                text, encoding = _read_file(path)
             # A damaged PDF can make pypdf raise nearly anything (PdfReadError, KeyError,
             # TypeError...); one bad paper must not stop a folder of good ones.
             except Exception as err:  # noqa: BLE001
                 report.failures.append(f"{path}: {type(err).__name__}: {err}")
                 continue
-            yield str(path), text
+            if encoding != "utf-8":
+                report.warnings.append(_not_utf8(path, encoding))
+            yield str(path), without_controls(text)
         else:
             report.failures.append(f"{path}: unsupported file type '{path.suffix}'")
 
@@ -302,8 +341,8 @@ def _raw_triples(path: Path, fmt: str, errors: list[FormatError] | None
                                                    f"bad CSV row: {err!r}")
 
 
-def write_triples(rows: list[dict[str, Any]], path: Path, fmt: str | None = None) -> None:
-    """Write atomically: a temporary file renamed over `path`."""
+def write_triples(rows: Iterable[dict[str, Any]], path: Path, fmt: str | None = None) -> None:
+    """Write atomically: a temporary file renamed over `path` (`rows` may be a generator)."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     if infer_format(path, fmt) == "jsonl":
@@ -329,17 +368,44 @@ class _Progress:
 
             self.bar = tqdm(unit="doc", desc="extract", dynamic_ncols=True)
 
-    def update(self, n_relations: int) -> None:
+    def update(self, n_relations: int, n_documents: int = 1) -> None:
         self.relations += n_relations
         if self.bar is not None:
             elapsed = max(time.perf_counter() - self.start, 1e-9)
             self.bar.set_postfix(relations=self.relations,
                                  rel_s=f"{self.relations / elapsed:.1f}", refresh=False)
-            self.bar.update(1)
+            self.bar.update(n_documents)
 
     def close(self) -> None:
         if self.bar is not None:
             self.bar.close()
+
+
+@contextmanager
+def fork_safe(n_process: int) -> Iterator[None]:
+    """Let `nlp.pipe(n_process=...)` in this block fork workers that do not deadlock.
+
+    spaCy forks its workers, and GNU OpenMP, torch's thread pool, is not fork-safe: a worker
+    forked after this process has used the pool (loading a transformer does) waits forever in
+    its barrier once it asks for more than one thread. Workers forked while torch is limited
+    to one thread keep that limit and never touch the pool (`n_process` processes of one
+    thread each); HF tokenizers are told so too, or every worker warns. Both settings are
+    restored when the block ends.
+    """
+    torch = sys.modules.get("torch")
+    if n_process == 1 or torch is None:
+        yield
+        return
+    threads = torch.get_num_threads()
+    tokenizers = os.environ.get("TOKENIZERS_PARALLELISM")
+    torch.set_num_threads(1)
+    os.environ["TOKENIZERS_PARALLELISM"] = tokenizers or "false"
+    try:
+        yield
+    finally:
+        torch.set_num_threads(threads)
+        if tokenizers is None:
+            os.environ.pop("TOKENIZERS_PARALLELISM", None)
 
 
 def process(nlp: Language, paths: Iterable[Path], report: Report, batch_size: int = 32,
@@ -355,13 +421,72 @@ def process(nlp: Language, paths: Iterable[Path], report: Report, batch_size: in
 
     bar = _Progress(progress)
     try:
-        for doc, doc_id in nlp.pipe(inputs(), as_tuples=True, batch_size=batch_size,
-                                    n_process=n_process):
-            report.documents += 1
-            bar.update(len(doc._.relations))
-            yield doc, doc_id
+        with fork_safe(n_process):
+            for doc, doc_id in nlp.pipe(inputs(), as_tuples=True, batch_size=batch_size,
+                                        n_process=n_process):
+                report.documents += 1
+                bar.update(len(doc._.relations))
+                yield doc, doc_id
     finally:
         bar.close()
+
+
+class Interrupted(KeyboardInterrupt):
+    """A run stopped by SIGINT or SIGTERM; the triples of its `report.documents` finished
+    documents were written."""
+
+    def __init__(self, signal_name: str, report: Report) -> None:
+        super().__init__(signal_name)
+        self.signal_name = signal_name
+        self.report = report
+
+
+class _Interrupts:
+    """SIGINT and SIGTERM raise `Interrupted` while the block runs, so `kill` keeps the
+    finished documents as Ctrl-C does; in `held()` a signal waits until the output is written.
+
+    Forked `nlp.pipe` workers inherit the handlers. There SIGINT is ignored (Ctrl-C reaches
+    the whole process group, and the parent stops its workers in order) and SIGTERM ends the
+    worker at once."""
+
+    def __init__(self, report: Report) -> None:
+        self.report = report
+        self.pid = os.getpid()
+        self.holding = False
+        self.pending: str | None = None
+        self.previous: dict[int, Any] = {}
+
+    def __enter__(self) -> _Interrupts:
+        if threading.current_thread() is threading.main_thread():  # signal.signal's rule
+            for sig in (signal.SIGINT, signal.SIGTERM):
+                self.previous[sig] = signal.signal(sig, self._handle)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        for sig, handler in self.previous.items():
+            if handler is not None:  # None: not set from Python, nothing to restore
+                signal.signal(sig, handler)
+
+    def _handle(self, signum: int, frame: object) -> None:
+        if os.getpid() != self.pid:  # a forked worker
+            if signum == signal.SIGTERM:
+                os._exit(128 + signum)
+            return
+        name = signal.Signals(signum).name
+        if self.holding:
+            self.pending = name
+            return
+        raise Interrupted(name, self.report)
+
+    @contextmanager
+    def held(self) -> Iterator[None]:
+        self.holding = True
+        try:
+            yield
+        finally:
+            self.holding = False
+        if self.pending:
+            raise Interrupted(self.pending, self.report)
 
 
 def extract(nlp: Language, paths: Iterable[Path], output: Path, batch_size: int = 32,
@@ -372,21 +497,26 @@ def extract(nlp: Language, paths: Iterable[Path], output: Path, batch_size: int 
     With `resume`, the triples already in `output` are kept and their documents skipped. The
     file is replaced atomically at the end, or after the last finished document if the run is
     interrupted.
+
     """
     output = Path(output)
     fmt = infer_format(output, fmt)
+    check_writable(output)  # before the run, not after it
     report = Report()
     rows = read_triples(output, fmt) if resume and output.exists() else []
     done = {row["doc_id"] for row in rows}
     name, version = model_name(nlp)
-    try:
-        for doc, doc_id in process(nlp, paths, report, batch_size, n_process, done, progress):
-            new = list(triples(doc, doc_id, name, version))
-            rows.extend(new)
-            report.triples += len(new)
-    finally:
-        if report.documents or not output.exists():
-            write_triples(rows, output, fmt)
+    with _Interrupts(report) as interrupts:
+        try:
+            for doc, doc_id in process(nlp, paths, report, batch_size, n_process, done,
+                                       progress):
+                new = list(triples(doc, doc_id, name, version))
+                rows.extend(new)
+                report.triples += len(new)
+        finally:
+            with interrupts.held():
+                if report.documents or not output.exists():
+                    write_triples(rows, output, fmt)
     return report
 
 

@@ -156,16 +156,22 @@ def iter_lines(path: str | Path, errors: list[FormatError] | None = None
     Bad JSON raises `FormatError`, or is appended to `errors` and skipped when a list is given.
     """
     with Path(path).open(encoding="utf8") as f:
-        for n, line in enumerate(f, start=1):
-            if not line.strip():
-                continue
-            try:
-                yield n, srsly.json_loads(line)
-            except ValueError as err:
-                error = FormatError(path, n, None, f"invalid JSON: {err}")
-                if errors is None:
-                    raise error from None
-                errors.append(error)
+        yield from parse_lines(f, path, errors)
+
+
+def parse_lines(lines: Iterable[str], path: str | Path, errors: list[FormatError] | None = None
+                ) -> Iterator[tuple[int, Any]]:
+    """`iter_lines` over lines already read (and decoded) from `path`."""
+    for n, line in enumerate(lines, start=1):
+        if not line.strip():
+            continue
+        try:
+            yield n, srsly.json_loads(line)
+        except ValueError as err:
+            error = FormatError(path, n, None, f"invalid JSON: {err}")
+            if errors is None:
+                raise error from None
+            errors.append(error)
 
 
 def read_annotations(path: str | Path, tokenizer: Callable[[str], Doc],
