@@ -326,13 +326,35 @@ def extract(
     resume: bool = typer.Option(False, help="Keep OUT's triples and skip their documents"),
     progress: bool = typer.Option(True, help="Show a progress bar"),
     show: bool = typer.Option(False, help="Print the triples as a table"),
+    backend: str = typer.Option("local", help="local (this machine, --n-process) or dask "
+                                "(a Dask cluster: --workers or --address)"),
+    workers: int = typer.Option(None, help="dask: start a local cluster of N worker processes "
+                                "(default: one per CPU)"),
+    address: str = typer.Option(None, help="dask: the scheduler of a running cluster, "
+                                "e.g. tcp://10.0.0.5:8786"),
+    gpu: bool = typer.Option(False, help="dask: a GPU per worker (the workers of a running "
+                             "cluster need `--resources GPU=1`)"),
+    partition_size: int = typer.Option(16, help="dask: input files per task"),
 ) -> None:
     """Extract relation triples with provenance."""
+    from .extract import BACKENDS, read_triples
     from .extract import extract as run
-    from .extract import read_triples
 
-    result = run(load_pipeline(model), inputs, output, batch_size, n_process, fmt, resume,
-                 progress)
+    if backend not in BACKENDS:
+        msg.fail(f"Unknown backend '{printable(backend)}': use one of {', '.join(BACKENDS)}",
+                 exits=1)
+    if backend == "local":
+        if workers is not None or address or gpu:
+            msg.fail("--workers, --address and --gpu: only with --backend dask", exits=1)
+        result = run(load_pipeline(model), inputs, output, batch_size, n_process, fmt, resume,
+                     progress)
+    else:
+        try:  # the workers load the pipeline: not this process
+            result = run(model, inputs, output, batch_size, n_process, fmt, resume, progress,
+                         backend=backend, workers=workers, address=address, gpu=gpu,
+                         partition_size=partition_size)
+        except (ImportError, ValueError) as err:
+            msg.fail(printable(err), exits=1)
     for failure in result.failures:
         msg.warn(failure)
     if not result.documents and result.failures:

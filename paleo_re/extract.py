@@ -46,6 +46,7 @@ TEXT_SUFFIXES = {".txt", ".md"}
 PDF_SUFFIXES = {".pdf"}
 JSONL_SUFFIXES = {".jsonl"}
 FORMATS = ("jsonl", "csv")
+BACKENDS = ("local", "dask")  # dask: `paleo_re.distributed`
 
 # The flat column order of the CSV output; `row_to_csv` / `csv_to_row` convert.
 CSV_COLUMNS = ("doc_id", "head", "head_label", "head_start", "head_end", "label", "tail",
@@ -491,14 +492,28 @@ class _Interrupts:
 
 def extract(nlp: Language, paths: Iterable[Path], output: Path, batch_size: int = 32,
             n_process: int = 1, fmt: str | None = None, resume: bool = False,
-            progress: bool = False) -> Report:
+            progress: bool = False, backend: str = "local", **cluster: Any) -> Report:
     """Write one triple per predicted relation to `output` (JSON lines or CSV) and report.
 
     With `resume`, the triples already in `output` are kept and their documents skipped. The
     file is replaced atomically at the end, or after the last finished document if the run is
     interrupted.
 
+    `backend="dask"` runs the same extraction on a Dask cluster, `nlp` may then also be a
+    pipeline name or path; `cluster` are the options of `paleo_re.distributed.extract_dask`
+    (`workers`, `address`, `gpu`, `partition_size`).
     """
+    if backend not in BACKENDS:
+        raise ValueError(f"Unknown backend {backend!r}: use one of {', '.join(BACKENDS)}")
+    if backend == "dask":
+        if n_process != 1:
+            raise ValueError("--n-process is for the local backend: the dask backend runs "
+                             "--workers processes")
+        from .distributed import extract_dask
+
+        return extract_dask(nlp, paths, output, batch_size, fmt, resume, progress, **cluster)
+    if cluster:
+        raise ValueError(f"{', '.join(sorted(cluster))}: only with the dask backend")
     output = Path(output)
     fmt = infer_format(output, fmt)
     check_writable(output)  # before the run, not after it
