@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import functools
 import shutil
+import signal
 from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import spacy
 import typer
@@ -36,6 +39,28 @@ def _readable(read: Callable[..., list], path: Path, errors: list) -> list:
         return read(path, errors=errors)
     except OSError as err:
         msg.fail(f"{path}: {err.strerror or err}", exits=1)
+
+
+def _clear_errors(command: Callable[..., None]) -> Callable[..., None]:
+    """`command` with a malformed input file (a `FormatError`: a bad gold line, a corrupt
+    output to resume from) as one clear line, and a run interrupted by SIGINT or SIGTERM said
+    as such, exiting as a shell reports a process the signal ended (128 + its number)."""
+    @functools.wraps(command)
+    def run(*args: Any, **kwargs: Any) -> None:
+        from .extract import Interrupted
+        from .io.errors import FormatError
+
+        try:
+            command(*args, **kwargs)
+        except FormatError as err:
+            msg.fail(printable(err), exits=1)
+        except Interrupted as err:
+            where = f" in {kwargs['output']}" if kwargs.get("output") else ""
+            msg.fail(f"Interrupted by {err.signal_name}: the triples of the "
+                     f"{err.report.documents} documents finished are kept{where}; run again "
+                     "with --resume to carry on",
+                     exits=128 + signal.Signals[err.signal_name].value)
+    return run
 
 
 @app.command()
@@ -80,7 +105,12 @@ def convert(
     """Convert annotated data between formats; bad lines are reported, the rest converted."""
     from .io.convert import convert as run
 
-    report = run(inputs, output, from_format, to_format, spacy.blank("en"))
+    try:
+        report = run(inputs, output, from_format, to_format, spacy.blank("en"))
+    except OSError as err:  # a missing input, an output that cannot be written
+        msg.fail(f"{err.filename or output}: {err.strerror or err}", exits=1)
+    except ValueError as err:  # a format name, a file that is not in the --from format
+        msg.fail(printable(err), exits=1)
     msg.good(f"{report.summary()} -> {output}")
 
 
@@ -299,9 +329,11 @@ def weak_label_cmd(
 
 
 @app.command()
+@_clear_errors
 def evaluate(
     model: str = typer.Argument(..., help="Pipeline name or path"),
-    gold: Path = typer.Argument(..., help="Gold JSONL in the annotation format"),
+    gold: Path = typer.Argument(..., exists=True, dir_okay=False,
+                                help="Gold JSONL in the annotation format"),
     output: Path = typer.Option(..., "--output", "-o",
                                 help="Folder for metrics.json, report.md, confusion PNGs"),
     title: str = typer.Option("Evaluation", help="Report heading"),
@@ -316,6 +348,7 @@ def evaluate(
 
 
 @app.command()
+@_clear_errors
 def extract(
     inputs: list[Path] = typer.Argument(..., help=".txt, .pdf or .jsonl files, or folders"),
     output: Path = typer.Option(..., "--output", "-o", help="Triples: JSON lines or CSV"),
@@ -335,20 +368,38 @@ def extract(
     gpu: bool = typer.Option(False, help="dask: a GPU per worker (the workers of a running "
                              "cluster need `--resources GPU=1`)"),
     partition_size: int = typer.Option(16, help="dask: input files per task"),
+    quantize: bool = typer.Option(False, help="int8 dynamic quantisation of the transformer "
+                                  "after loading (CPU, local backend; see bench/speed.py)"),
 ) -> None:
     """Extract relation triples with provenance."""
-    from .extract import BACKENDS, read_triples
+    from .extract import BACKENDS, infer_format, read_triples
     from .extract import extract as run
+    from .io.docs import check_writable
 
     if backend not in BACKENDS:
         msg.fail(f"Unknown backend '{printable(backend)}': use one of {', '.join(BACKENDS)}",
                  exits=1)
+    try:  # before the pipeline is loaded and any document read
+        infer_format(output, fmt)
+        check_writable(output)
+    except ValueError as err:
+        msg.fail(printable(err), exits=1)
+    except OSError as err:
+        msg.fail(f"Cannot write {output}: {err.strerror or err}", exits=1)
     if backend == "local":
         if workers is not None or address or gpu:
             msg.fail("--workers, --address and --gpu: only with --backend dask", exits=1)
-        result = run(load_pipeline(model), inputs, output, batch_size, n_process, fmt, resume,
-                     progress)
+        nlp = load_pipeline(model)
+        if quantize:
+            from .quantize import quantize as quantize_pipeline
+            try:
+                quantize_pipeline(nlp)
+            except (ValueError, RuntimeError) as err:
+                msg.fail(f"--quantize: {printable(err)}", exits=1)
+        result = run(nlp, inputs, output, batch_size, n_process, fmt, resume, progress)
     else:
+        if quantize:
+            msg.fail("--quantize: only with the local backend", exits=1)
         try:  # the workers load the pipeline: not this process
             result = run(model, inputs, output, batch_size, n_process, fmt, resume, progress,
                          backend=backend, workers=workers, address=address, gpu=gpu,
@@ -357,11 +408,13 @@ def extract(
             msg.fail(printable(err), exits=1)
     for failure in result.failures:
         msg.warn(failure)
+    for warning in result.warnings:
+        msg.warn(printable(warning))
     if not result.documents and result.failures:
         msg.fail(f"No document could be read: {output} left as it was", exits=1)
     if show:
         rows = [(row["head"]["text"], row["label"], row["tail"]["text"], f"{row['score']:.2f}")
-                for row in read_triples(output)]
+                for row in read_triples(output, fmt)]
         msg.table(rows, header=("head", "relation", "tail", "score"), divider=True)
     msg.good(f"{result.summary().splitlines()[0]} -> {output}")
 

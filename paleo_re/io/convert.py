@@ -20,7 +20,7 @@ from spacy.tokens import Doc, DocBin
 
 from ..schema import DEFAULT
 from .annotations import read_annotations, write_annotations
-from .docs import write_docbin
+from .docs import check_writable, write_docbin
 from .errors import FormatError
 from .seed import read_seed, write_seed
 from .spans import read_spans, write_spans
@@ -96,12 +96,20 @@ def convert(inputs: list[Path], output: Path, from_format: str, to_format: str,
     for fmt in (from_format, to_format):
         if fmt not in FORMATS:
             raise ValueError(f"Unknown format {fmt!r}; choose from {', '.join(FORMATS)}")
+    check_writable(output)  # before reading, not after
     tokenizer = _tokenizer(nlp_or_tokenizer)
     report = ConversionReport()
     docs: list[Doc] = []
     for path in map(Path, inputs):
-        report.lines_in += _count_in(path, from_format)
-        docs.extend(_read(path, from_format, tokenizer, report.errors, report.counts))
+        try:
+            report.lines_in += _count_in(path, from_format)
+            docs.extend(_read(path, from_format, tokenizer, report.errors, report.counts))
+        except FormatError:
+            raise
+        # not UTF-8 text (a .spacy file read as JSONL), not a DocBin (JSONL read as spacy)
+        except ValueError as err:
+            raise FormatError(path, None, None, f"not in the {from_format!r} format "
+                              f"({type(err).__name__}: {err})") from None
     # "lines" is the seed/spans readers' own count of lines_in; keep only the total above
     report.counts.pop("lines", None)
     report.docs_out = _write(docs, Path(output), to_format, report.counts)

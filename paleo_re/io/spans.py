@@ -203,7 +203,7 @@ def read_spans(path: str | Path, tokenizer: Callable[[str], Doc],
     for n, record in iter_lines(path, errors):
         stats["lines"] += 1
         answer = record.get("answer", "accept") if isinstance(record, dict) else "accept"
-        if answer in SKIPPED_ANSWERS:
+        if isinstance(answer, str) and answer in SKIPPED_ANSWERS:  # [] is not hashable
             stats[f"skipped_{answer}"] += 1
             continue
         try:

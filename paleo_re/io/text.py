@@ -22,14 +22,16 @@ def detect_encoding(data: bytes) -> str | None:
     """The encoding charset-normalizer finds most plausible for `data`, or None."""
     from charset_normalizer import from_bytes
 
-    matches = from_bytes(data)
-    best = matches.best()
+    best = from_bytes(data).best()
     if best is None:
         return None
-    for match in matches:  # ties are common on short texts with few non-ASCII letters
-        if match.encoding == "cp1252" and \
-                (match.chaos, match.coherence) == (best.chaos, best.coherence):
-            return "cp1252"
+    # A short text with a few accented letters fits many code pages equally well, and the
+    # language guess that ranks them is noise there (cp775 reads "Müller" as "M³ller" and
+    # may rank first): Windows-1252 is taken whenever it reads the text as cleanly as the
+    # best guess (it is not among the guesses when it reads as cleanly as cp1250).
+    western = from_bytes(data, cp_isolation=["cp1252"]).best()
+    if western is not None and western.chaos <= best.chaos:
+        return "cp1252"
     return best.encoding
 
 
