@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 import spacy
 from spacy.language import Language
-from spacy.tokens import Span
+from spacy.tokens import Doc, Span
 
 from paleo_re.entities import add_sentencizer, make_entity_ruler
 from paleo_re.entities.cleanup import clean_span
@@ -186,3 +186,56 @@ def test_clean_span_trims_whitespace_edges() -> None:
     assert clean_span(Span(doc, 1, 2, label="LOC")) is None
     kept = Span(doc, 2, 3, label="LOC")
     assert clean_span(kept) is kept
+
+
+def _ents(text: str, marked: list[tuple[str, str]]) -> Doc:
+    """A doc of `text` whose entities are the given (text, label), found left to right."""
+    doc = spacy.blank("en").make_doc(text)
+    spans, offset = [], 0
+    for words, label in marked:
+        start = text.index(words, offset)
+        spans.append(doc.char_span(start, start + len(words), label=label))
+        offset = start + len(words)
+    doc.ents = spans
+    return doc
+
+
+@pytest.mark.parametrize("text, marked, expected", [
+    # a taxon inside a zone name is part of the zone (guidelines)
+    ("from the Erediaspis eretes Zone of Queensland",
+     [("Erediaspis", "TAXON"), ("eretes Zone", "STRAT"), ("Queensland", "LOC")],
+     [("Erediaspis eretes Zone", "STRAT"), ("Queensland", "LOC")]),
+    ("the Eoredlichia–Wutingaspis zone", [("Eoredlichia", "TAXON"), ("Wutingaspis zone", "STRAT")],
+     [("Eoredlichia–Wutingaspis zone", "STRAT")]),
+    ("upper Bristolia zonule", [("Bristolia", "TAXON")], [("Bristolia zonule", "STRAT")]),
+    ("in the “Nevadella” zone.", [("Nevadella", "TAXON")], [("“Nevadella” zone", "STRAT")]),
+    # a unit name cut at a word without a rank
+    ("the Emu Bay_Shale at Big Gully",
+     [("Emu", "STRAT"), ("Bay_Shale", "STRAT"), ("Big Gully", "LOC")],
+     [("Emu Bay_Shale", "STRAT"), ("Big Gully", "LOC")]),
+    # coordinated zones sharing a plural head are each a zone
+    ("the Cedaria and Crepicephalus Zones",
+     [("Cedaria", "TAXON"), ("Crepicephalus Zones", "STRAT")],
+     [("Cedaria", "STRAT"), ("Crepicephalus Zones", "STRAT")]),
+    ("Fallotaspis, Choubertella, and Daguinaspis zones",
+     [("Fallotaspis", "TAXON"), ("Choubertella", "TAXON"), ("Daguinaspis zones", "STRAT")],
+     [("Fallotaspis", "STRAT"), ("Choubertella", "STRAT"), ("Daguinaspis zones", "STRAT")]),
+    # left alone: units with their own rank, a taxon in a unit, a line break, a generic word
+    ("the Wheeler Formation Marjum Formation", [("Wheeler Formation", "STRAT"),
+                                                ("Marjum Formation", "STRAT")],
+     [("Wheeler Formation", "STRAT"), ("Marjum Formation", "STRAT")]),
+    ("Olenellus in the Olenellus Zone", [("Olenellus", "TAXON"), ("Olenellus Zone", "STRAT")],
+     [("Olenellus", "TAXON"), ("Olenellus Zone", "STRAT")]),
+    ("Emu\nBay Shale", [("Emu", "STRAT"), ("Bay Shale", "STRAT")],
+     [("Emu", "STRAT"), ("Bay Shale", "STRAT")]),
+    ("an Ovatoryctocara assemblage", [("Ovatoryctocara", "TAXON")],
+     [("Ovatoryctocara", "TAXON")]),
+    ("Olenellus and Elrathia, Wheeler Formation",
+     [("Olenellus", "TAXON"), ("Elrathia", "TAXON"), ("Wheeler Formation", "STRAT")],
+     [("Olenellus", "TAXON"), ("Elrathia", "TAXON"), ("Wheeler Formation", "STRAT")]),
+])
+def test_cleanup_rejoins_unit_names_the_recogniser_cut(text, marked, expected) -> None:
+    nlp = spacy.blank("en")
+    nlp.add_pipe("paleo_entity_cleanup", name="entity_cleanup")
+    doc = nlp(_ents(text, marked))
+    assert [(e.text, e.label_) for e in doc.ents] == expected
