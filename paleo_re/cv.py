@@ -140,8 +140,9 @@ def cross_validate(gold: Path, k: int, work: Path, config: Path, corpus_args: Se
              f"{k} folds of `{gold}` ({sum(m['n_docs'] for m in metrics)} sentences), "
              f"stratified by each sentence's rarest relation label. Each fold trains the "
              f"pipeline as the `all` workflow does (`{config}`, {max_steps} `spacy train` "
-             f"steps, {head_epochs} cached head epochs, tuned thresholds) on the other folds "
-             f"plus the project's other training sources, and is scored on its own sentences. "
+             f"steps, {head_epochs} cached head epochs, tuned thresholds) on the other folds"
+             f"{' plus ' + ' '.join(corpus_args) if corpus_args else ''}, and is scored on its "
+             f"own sentences. "
              f"Mean ± standard deviation over folds. Written by `spacy project run cv`.")
     text = report(metrics, floors, intro)
     output.parent.mkdir(parents=True, exist_ok=True)

@@ -50,7 +50,8 @@ def build_relation_model(
 
 def scoring_head(model: Model) -> Model[tuple[Ragged, Ragged], Floats2d]:
     """The layers of a relation model after its encoder, sharing their weights."""
-    return chain(*model.layers[1:])
+    rest = model.layers[1:]
+    return rest[0] if len(rest) == 1 else chain(*rest)
 
 
 @registry.architectures("paleo_re.PairFeatures.v1")

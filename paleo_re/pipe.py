@@ -16,6 +16,7 @@ from thinc.api import Config, Model, Optimizer, set_dropout_rate
 from thinc.types import Floats2d, Ragged
 
 from .candidates import N_COLUMNS, CandidateGenerator, candidates_to_ragged, pairs_to_array
+from .context_pooling import ScorerShim  # also registers paleo_re.ContextRelationModel.v1
 from .relations import Relation, has_relations, negative_confidence, set_relations
 from .schema import DEFAULT_SCHEMA, Schema
 from .scorer import score_relations
@@ -328,7 +329,10 @@ class RelationExtractor(TrainablePipe):
         scale = float(self.cfg.get("learn_rate_scale", 1.0))
         for node in self.model.walk():
             for shim in node.shims:
-                shim.finish_update(sgd)
+                if isinstance(shim, ScorerShim):
+                    shim.finish_update(sgd, lr_scale=scale)
+                else:
+                    shim.finish_update(sgd)
         for node in self.model.walk():
             for name in node.param_names:
                 if node.has_grad(name):

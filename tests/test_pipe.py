@@ -145,6 +145,7 @@ def test_entry_points():
     assert {("spacy_factories", "relation_extractor"),
             ("spacy_architectures", "paleo_re.RelationModel.v1"),
             ("spacy_architectures", "paleo_re.PairFeatures.v1"),
+            ("spacy_architectures", "paleo_re.ContextRelationModel.v1"),
             ("spacy_scorers", "paleo_re.relation_scorer.v1"),
             ("spacy_misc", "paleo_re.candidates.v1"),
             ("spacy_misc", "paleo_re.rule_votes.v1"),
