@@ -1,7 +1,8 @@
 """Documents/s and relations/s of `extract` on one machine: one process, `--n-process 2`, and
-the dask backend with 2 workers, on the same documents (one file each), in one go.
+the dask backend with 2 workers, on the same documents (one file each), in one go. (Not
+`distributed.py`: run as a script, it would shadow the dask package of that name.)
 
-    python bench/distributed.py --model en_paleo_re --docs 240 --out bench_distributed.json
+    python bench/cluster.py --model en_paleo_re --docs 240 --out bench_distributed.json
 
 Each way runs in a child process of its own (a clean memory measure, and a hung run is killed
 after --timeout and reported as such). `seconds` is the wall time of the extraction as a user
