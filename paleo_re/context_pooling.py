@@ -52,7 +52,7 @@ def _relative(j: torch.Tensor, start: torch.Tensor, end: torch.Tensor) -> torch.
     """Bucket of token j's signed distance to a span: 0 inside, log-scaled outside."""
     before = (start - j).clamp(min=0)
     after = (j - end + 1).clamp(min=0)
-    bucket = torch.bucketize(torch.maximum(before, after), _EDGES, right=True)
+    bucket = torch.bucketize(torch.maximum(before, after), _EDGES.to(j.device), right=True)
     return torch.where(before > 0, bucket + len(_GAP_EDGES), bucket).clamp(max=N_POSITIONS - 1)
 
 
@@ -99,15 +99,17 @@ class PairContextScorer(torch.nn.Module):
         first_end = torch.where(head_first, he, te)
         second_start = torch.maximum(torch.where(head_first, ts, hs), first_end)
         head, tail = mean(hs, he), mean(ts, te)
+        distance = torch.as_tensor(_distance_buckets(C.cpu().numpy()), dtype=torch.long,
+                                   device=X.device)
         parts = [head, tail, mean(first_end, second_start), self.types(C[:, TYPE_PAIR]),
-                 self.distances(torch.as_tensor(_distance_buckets(C.numpy()), dtype=torch.long)),
-                 C[:, N_COLUMNS:].to(X.dtype)]
+                 self.distances(distance), C[:, N_COLUMNS:].to(X.dtype)]
         if self.reader != "mean":
             keys = self.key(X) if self.reader == "attention" else None
             values = self.value(X)
-            parts.extend(torch.cat([
-                self._read(keys, values, head[c], tail[c], C[c], bounds[c])
-                for c in torch.arange(len(C)).split(CHUNK)]).split(self.value.out_features, 1))
+            chunks = torch.arange(len(C), device=X.device).split(CHUNK)
+            read = torch.cat([self._read(keys, values, head[c], tail[c], C[c], bounds[c])
+                              for c in chunks])
+            parts.extend(read.split(self.value.out_features, 1))
         return self.output(torch.cat(parts, dim=1))
 
     def _read(self, keys: torch.Tensor | None, values: torch.Tensor, head: torch.Tensor,
@@ -116,7 +118,7 @@ class PairContextScorer(torch.nn.Module):
         lo, hi = torch.minimum(hs, ts), torch.maximum(he, te)
         start = torch.maximum(bounds[:, 0], lo - self.window)
         end = torch.minimum(bounds[:, 1], hi + self.window)
-        j = start[:, None] + torch.arange(int((end - start).max()))[None, :]
+        j = start[:, None] + torch.arange(int((end - start).max()), device=C.device)[None, :]
         inside = j < end[:, None]
         j = torch.where(inside, j, start[:, None])
         rel_h = _relative(j, hs[:, None], he[:, None])
@@ -223,7 +225,8 @@ def _scorer_forward(model: Model, inputs: tuple[Ragged, Ragged], is_train: bool)
         C[:, col] += start
     bounds = numpy.stack([start, numpy.repeat(doc_start + lengths, per_pair)], 1)
     X = xp2torch(tokens.dataXd, requires_grad=is_train)
-    args = ArgsKwargs(args=(X, torch.as_tensor(C), torch.as_tensor(bounds)), kwargs={})
+    args = ArgsKwargs(args=(X, torch.as_tensor(C, device=X.device),
+                            torch.as_tensor(bounds, device=X.device)), kwargs={})
     logits, backprop_torch = model.shims[0](args, is_train)
     scores = ops.softmax(ops.asarray2f(torch2xp(logits)))
 
