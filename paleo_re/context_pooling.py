@@ -40,7 +40,7 @@ from thinc.api import (
 from thinc.types import Floats2d, Ragged
 
 from .candidates import HEAD_END, HEAD_START, N_COLUMNS, TAIL_END, TAIL_START, TYPE_PAIR
-from .model import _GAP_EDGES, N_DISTANCE_BUCKETS, _distance_buckets
+from .model import _GAP_EDGES, N_DISTANCE_BUCKETS, _distance_buckets, candidate_rows
 
 READERS = ("attention", "piecewise", "mean")
 _EDGES = torch.as_tensor(_GAP_EDGES.astype("int64"))
@@ -212,12 +212,7 @@ def _scorer_forward(model: Model, inputs: tuple[Ragged, Ragged], is_train: bool)
     tokens, cands = inputs
     ops = model.ops
     lengths = ops.to_numpy(tokens.lengths)
-    C = ops.to_numpy(cands.dataXd).astype("int64").copy()
-    n_votes = model.get_dim("nV")
-    if C.shape[1] != N_COLUMNS + n_votes:
-        raise ValueError(f"the relation model expects {N_COLUMNS} candidate columns and "
-                         f"{n_votes} rule votes, got {C.shape[1]} columns: was it trained "
-                         f"with the component's `votes` set differently?")
+    C = candidate_rows(ops, cands, model.get_dim("nV"), "int64")
     doc_start = numpy.cumsum(lengths) - lengths
     per_pair = ops.to_numpy(cands.lengths)
     start = numpy.repeat(doc_start, per_pair)

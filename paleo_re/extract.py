@@ -26,7 +26,7 @@ import sys
 import threading
 import time
 import unicodedata
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -342,17 +342,26 @@ def _raw_triples(path: Path, fmt: str, errors: list[FormatError] | None
                                                    f"bad CSV row: {err!r}")
 
 
-def write_triples(rows: Iterable[dict[str, Any]], path: Path, fmt: str | None = None) -> None:
-    """Write atomically: a temporary file renamed over `path` (`rows` may be a generator)."""
+def write_table(rows: Iterable[dict[str, Any]], path: Path, fmt: str | None,
+                columns: Sequence[str], to_csv: Callable[[dict[str, Any]], dict[str, Any]]
+                ) -> None:
+    """Write `rows` as JSON lines or as CSV (`columns`, each row through `to_csv`), by
+    `path`'s suffix unless `fmt` says, atomically: a temporary file renamed over `path`
+    (`rows` may be a generator)."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     if infer_format(path, fmt) == "jsonl":
         write_jsonl_atomic(path, rows)
         return
     with atomic_path(path) as tmp, tmp.open("w", encoding="utf8", newline="") as f:
-        writer = csv.DictWriter(f, fieldnames=CSV_COLUMNS)
+        writer = csv.DictWriter(f, fieldnames=columns)
         writer.writeheader()
-        writer.writerows(row_to_csv(row) for row in rows)
+        writer.writerows(map(to_csv, rows))
+
+
+def write_triples(rows: Iterable[dict[str, Any]], path: Path, fmt: str | None = None) -> None:
+    """Write triples atomically, JSON lines or the flat CSV columns (`write_table`)."""
+    write_table(rows, path, fmt, CSV_COLUMNS, row_to_csv)
 
 
 # --- running the pipeline --------------------------------------------------------------------

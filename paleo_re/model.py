@@ -113,17 +113,23 @@ def _distance_buckets(C: numpy.ndarray) -> numpy.ndarray:
     return bucket + numpy.where(head_first, 0, len(_GAP_EDGES) + 1)
 
 
+def candidate_rows(ops, cands: Ragged, n_votes: int, dtype: str) -> numpy.ndarray:
+    """A writable copy of the candidate rows, checked to carry `n_votes` rule votes: a
+    pipeline trained with another `votes` setting fails here, not with a shape error."""
+    C = ops.to_numpy(cands.dataXd).astype(dtype).copy()
+    if C.shape[1] != N_COLUMNS + n_votes:
+        raise ValueError(f"the relation model expects {N_COLUMNS} candidate columns and "
+                         f"{n_votes} rule votes, got {C.shape[1]} columns: was it trained "
+                         f"with the component's `votes` set differently?")
+    return C
+
+
 def _pair_forward(model: Model, inputs: tuple[Ragged, Ragged], is_train: bool):
     tokens, cands = inputs
     ops = model.ops
     X = tokens.dataXd
     lengths = ops.to_numpy(tokens.lengths)
-    C = ops.to_numpy(cands.dataXd).astype("int32").copy()
-    n_votes = model.get_dim("nV")
-    if C.shape[1] != N_COLUMNS + n_votes:
-        raise ValueError(f"pair_features expects {N_COLUMNS} candidate columns and {n_votes} "
-                         f"rule votes, got {C.shape[1]} columns: was the model trained with "
-                         f"the component's `votes` set differently?")
+    C = candidate_rows(ops, cands, model.get_dim("nV"), "int32")
     doc_start = numpy.repeat(numpy.cumsum(lengths) - lengths, ops.to_numpy(cands.lengths))
     for col in (HEAD_START, HEAD_END, TAIL_START, TAIL_END):
         C[:, col] += doc_start

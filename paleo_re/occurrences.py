@@ -21,7 +21,6 @@ Columns follow the Paleobiology Database occurrence download where it has one
 
 from __future__ import annotations
 
-import csv
 import json
 from collections import Counter
 from collections.abc import Iterable
@@ -32,9 +31,8 @@ from typing import Any
 import networkx as nx
 
 from .entities.lexicon import ROCK_HEADS, ZONE_HEADS
-from .extract import defuse, infer_format
+from .extract import defuse, write_table
 from .graph import build_graph
-from .io.docs import atomic_path, write_jsonl_atomic
 from .timescale import Age, resolve
 
 COLUMNS = ("accepted_name", "unit", "member", "formation", "stratgroup", "zone",
@@ -232,11 +230,5 @@ def _cell(value: Any) -> Any:
 def write_occurrences(rows: list[dict[str, Any]], path: Path, fmt: str | None = None) -> None:
     """Write CSV (a text cell that a spreadsheet would read as a formula behind a `'`, lists
     as JSON) or JSON lines, by suffix unless `fmt` says; atomically."""
-    path = Path(path)
-    if infer_format(path, fmt) == "jsonl":
-        write_jsonl_atomic(path, rows)
-        return
-    with atomic_path(path) as tmp, tmp.open("w", encoding="utf8", newline="") as f:
-        writer = csv.DictWriter(f, fieldnames=COLUMNS)
-        writer.writeheader()
-        writer.writerows({column: _cell(row[column]) for column in COLUMNS} for row in rows)
+    write_table(rows, path, fmt, COLUMNS,
+                lambda row: {column: _cell(row[column]) for column in COLUMNS})
