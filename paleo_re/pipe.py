@@ -324,8 +324,10 @@ class RelationExtractor(TrainablePipe):
         return losses
 
     def finish_update(self, sgd: Optimizer) -> None:
-        """Update the component's own weights at `learn_rate_scale` times the learning rate
-        (a listener's encoder is updated by its own component)."""
+        """Update every weight inside this component's model: its thinc layers (the pair
+        scorer, and an inline tok2vec's layers too) and the pair scorer's PyTorch shim at
+        `learn_rate_scale` times the learning rate, any other shim (an inline transformer) at
+        the base rate. An encoder reached through a listener is updated by its own component."""
         scale = float(self.cfg.get("learn_rate_scale", 1.0))
         for node in self.model.walk():
             for shim in node.shims:
@@ -409,6 +411,7 @@ class RelationExtractor(TrainablePipe):
         validate_get_examples(get_examples, "RelationExtractor.initialize")
         if labels is not None:
             self.cfg["schema"] = Schema.from_dict(labels).to_dict()
+            self._validate_cfg()
         schema = self.schema
         self.model.get_ref("output_layer").set_dim("nO", len(schema.classes), force=True)
         pair_features = self.model.get_ref("pair_features")

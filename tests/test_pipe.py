@@ -247,3 +247,13 @@ def test_learn_rate_scale_scales_the_components_own_steps():
 
     assert step(0.0) == 0.0
     assert step(4.0) == pytest.approx(4 * step(1.0), rel=0.05)
+
+
+def test_initialize_with_labels_rechecks_thresholds():
+    """A threshold for a label the new schema drops is an error, not a silent no-op."""
+    nlp = spacy.blank("en")
+    nlp.add_pipe("relation_extractor", config={"thresholds": {"part_of": 0.7}})
+    examples = make_examples(nlp, toy_records(12))
+    with pytest.raises(ValueError, match="part_of"):
+        nlp.get_pipe("relation_extractor").initialize(
+            lambda: examples, nlp=nlp, labels={"occurs_in": ["TAXON", "STRAT"]})
