@@ -44,12 +44,12 @@ def child(mode: str, model: str, docs: Path, out: Path, workers: int) -> dict:
     """One way of running, in this (child) process."""
     import spacy
 
-    from paleo_re.extract import extract
+    from paleo_re.apps.extract import extract
 
     if mode == "overhead":  # what the dask backend pays before its first partition
         from distributed import Client, LocalCluster
 
-        from paleo_re.distributed import PipelinePlugin
+        from paleo_re.apps.distributed import PipelinePlugin
 
         start = time.perf_counter()
         with LocalCluster(n_workers=workers, threads_per_worker=1, dashboard_address=":0") \

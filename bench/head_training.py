@@ -2,7 +2,8 @@
 against one epoch of `spacy train`-style updates of the whole pipeline, on the same docs, in the
 same run.
 
-    python bench/head_training.py training/transformer/model-tuned corpus/train.spacy --n-docs 200
+    python bench/head_training.py training/transformer/model-relations corpus/train.spacy \
+        --n-docs 200
 
 Prints seconds and the ratios to the baseline (a full `nlp.update` pass: transformer, ner and
 relation extractor trained together), and the size of the cache.
@@ -21,8 +22,8 @@ from spacy.util import minibatch
 from thinc.api import Adam
 from wasabi import msg
 
-from paleo_re.head_training import encode, train_head
-from paleo_re.pipe import get_relation_extractor
+from paleo_re.component.pipe import get_relation_extractor
+from paleo_re.training.head import encode, train_head
 
 
 def main(

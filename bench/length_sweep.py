@@ -1,7 +1,7 @@
 """Cost per character against document length: each component of a trained pipeline timed
 on one document made of N characters of real sentences, from 2k to 200k characters.
 
-    python bench/length_sweep.py training/transformer/model-tuned ../shared/data/gold/train.jsonl
+    python bench/length_sweep.py en_paleo_re ../shared/data/gold/train.jsonl
 
 Prints, per length, seconds per 1,000 characters for each component and for the whole
 pipeline, and the ratio of each to its value at the shortest length (flat = linear cost).

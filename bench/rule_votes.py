@@ -17,7 +17,7 @@ import srsly
 import typer
 from wasabi import msg
 
-from paleo_re.pipe import get_relation_extractor
+from paleo_re.component.pipe import get_relation_extractor
 
 
 def main(
@@ -35,7 +35,7 @@ def main(
     docs = list(nlp.pipe(lines))
     baseline = time.perf_counter() - start
 
-    pairs = pipe.pairs_for(docs)
+    pairs = [pipe.candidates(doc, pipe.schema) for doc in docs]
     start = time.perf_counter()
     for doc, doc_pairs in zip(docs, pairs):
         pipe.votes(doc, doc_pairs, pipe.schema)

@@ -14,8 +14,8 @@ run, at one torch thread count:
    two start markers' vectors gives the class scores. Only the time matters. Its time covers
    tokenising, encoding and the head, not finding the entities and pairs (it is given those), so
    it flatters the baseline;
-4. `quantized`: the full pipeline after `paleo_re.quantize.quantize` (int8 dynamic quantisation of
-   the transformer's `nn.Linear` layers).
+4. `quantized`: the full pipeline after `paleo_re.component.quantize.quantize` (int8 dynamic
+   quantisation of the transformer's `nn.Linear` layers).
 
 Each way runs in a child process of its own (spawned, not forked), so its peak RSS
 (`getrusage(RUSAGE_SELF).ru_maxrss`: loading, a warm-up on the first texts, and every timed
@@ -92,8 +92,8 @@ def _setup(threads: int):
 
 def _components(nlp):
     """(name of the transformer, name of the relation extractor) of `nlp`."""
-    from paleo_re.pipe import RelationExtractor
-    from paleo_re.quantize import transformer_names
+    from paleo_re.component.pipe import RelationExtractor
+    from paleo_re.component.quantize import transformer_names
     trf = transformer_names(nlp)
     rel = [name for name, proc in nlp.pipeline if isinstance(proc, RelationExtractor)]
     return (trf[0] if trf else None), (rel[0] if rel else None)
@@ -154,8 +154,9 @@ def prepare(model: str, texts: list[str], threads: int, batch_size: int) -> dict
                          f"(has {', '.join(nlp.pipe_names)})")
     rel = nlp.get_pipe(rel_name)
     docs = list(nlp.pipe(texts, batch_size=batch_size))
+    doc_pairs = [rel.candidates(doc, rel.schema) for doc in docs]
     candidates = {"few": [], "many": []}
-    for doc, pairs in zip(docs, rel.pairs_for(docs)):
+    for doc, pairs in zip(docs, doc_pairs):
         per_sentence = Counter(head.sent.start for head, _ in pairs)
         for sent in doc.sents:
             n = per_sentence.get(sent.start, 0)
@@ -164,11 +165,11 @@ def prepare(model: str, texts: list[str], threads: int, batch_size: int) -> dict
             elif n >= 4:
                 candidates["many"].append(sent.text)
     sets = {"all": {"texts": texts, "pairs": [
-        row for doc, pairs in zip(docs, rel.pairs_for(docs)) for row in pair_rows(doc, pairs)]}}
+        row for doc, pairs in zip(docs, doc_pairs) for row in pair_rows(doc, pairs)]}}
     for name, sentences in candidates.items():
         sent_docs = list(nlp.pipe(sentences, batch_size=batch_size))
         keep, rows = [], []
-        for doc, pairs in zip(sent_docs, rel.pairs_for(sent_docs)):
+        for doc, pairs in zip(sent_docs, (rel.candidates(doc, rel.schema) for doc in sent_docs)):
             if (1 <= len(pairs) <= 2) if name == "few" else len(pairs) >= 4:
                 keep.append(doc.text)
                 rows.extend(pair_rows(doc, pairs))
@@ -188,7 +189,7 @@ def run_spacy(way: str, model: str, sets: dict, threads: int, batch_size: int,
     else:
         nlp = spacy.load(model)
     if way == "quantized":
-        from paleo_re.quantize import quantize
+        from paleo_re.component.quantize import quantize
         quantize(nlp)
     timed_pipe(nlp, sets["all"]["texts"][:WARMUP_DOCS], batch_size)
     out: dict = {"threads": torch.get_num_threads(), "sets": {}}
@@ -198,7 +199,8 @@ def run_spacy(way: str, model: str, sets: dict, threads: int, batch_size: int,
         if way == "transformer":
             pairs = len(data["pairs"])
         else:
-            pairs = sum(map(len, nlp.get_pipe(rel_name).pairs_for(docs)))
+            rel = nlp.get_pipe(rel_name)
+            pairs = sum(len(rel.candidates(doc, rel.schema)) for doc in docs)
         result = rates(total, len(docs), n_words(data["texts"]), pairs)
         result["components"] = seconds
         out["sets"][name] = result
@@ -217,8 +219,8 @@ def run_spacy(way: str, model: str, sets: dict, threads: int, batch_size: int,
 def macro_f1(nlp, docs, gold: list, rel_name: str) -> float:
     from spacy.training import Example
 
+    from paleo_re.component.scorer import score_relations
     from paleo_re.io.annotations import record_to_doc
-    from paleo_re.scorer import score_relations
     examples = [Example(doc, record_to_doc(nlp.make_doc, record))
                 for doc, record in zip(docs, gold)]
     labels = nlp.get_pipe(rel_name).labels

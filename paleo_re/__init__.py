@@ -1,7 +1,7 @@
 """paleo_re: a spaCy relation extractor for paleontology literature."""
 
-from .relations import Relation
-from .schema import DEFAULT_SCHEMA, NO_RELATION, Schema
+from .component.relations import Relation
+from .component.schema import DEFAULT_SCHEMA, NO_RELATION, Schema
 
 __version__ = "0.1.0"
 

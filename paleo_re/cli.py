@@ -47,7 +47,7 @@ def _clear_errors(command: Callable[..., None]) -> Callable[..., None]:
     as such, exiting as a shell reports a process the signal ended (128 + its number)."""
     @functools.wraps(command)
     def run(*args: Any, **kwargs: Any) -> None:
-        from .extract import Interrupted
+        from .apps.extract import Interrupted
         from .io.errors import FormatError
 
         try:
@@ -124,7 +124,7 @@ def tune_thresholds_cmd(
     from spacy.tokens import DocBin
     from spacy.training import Example
 
-    from .thresholds import store_thresholds, tune_thresholds
+    from .training.thresholds import store_thresholds, tune_thresholds
 
     nlp = load_pipeline(model)
     docs = DocBin().from_disk(data).get_docs(nlp.vocab)
@@ -148,17 +148,22 @@ def train_relations_cmd(
 ) -> None:
     """Train the relation extractor's head further on cached outputs of the frozen encoder."""
     from spacy.tokens import DocBin
-    from thinc.api import fix_random_seed
+    from thinc.api import Adam, fix_random_seed
 
-    from .head_training import encode, train_head
-    from .pipe import get_relation_extractor
+    from .component.pipe import get_relation_extractor
+    from .training.head import adam_settings, encode, train_head
 
     fix_random_seed(seed)
     nlp = load_pipeline(model)
     encoded = encode(nlp, DocBin().from_disk(data).get_docs(nlp.vocab), name)
     msg.info(f"Encoded {len(encoded)} docs with candidate pairs")
-    losses = train_head(get_relation_extractor(nlp, name), encoded, epochs,
-                        learn_rate=learn_rate, seed=seed)
+    adam = adam_settings(nlp)
+    settings = {"epochs": epochs, "batch_size": 16, "dropout": 0.1, "seed": seed}
+    losses = train_head(get_relation_extractor(nlp, name), encoded,
+                        optimizer=Adam(learn_rate, **adam), **settings)
+    nlp.meta["paleo_re_head_training"] = {  # how the packaged head weights were made
+        "component": name, "data": str(data), "docs": len(encoded), **settings,
+        "optimizer": {"@optimizers": "Adam.v1", "learn_rate": learn_rate, **adam}}
     msg.table([(i + 1, f"{loss:.4f}") for i, loss in enumerate(losses)],
               header=("epoch", "loss"), divider=True)
     nlp.to_disk(output)
@@ -179,11 +184,11 @@ def ablate(
     """Compare pair representations: heads trained on the same cached encoder outputs."""
     from spacy.tokens import DocBin
 
-    from .ablation import ablate as run
-    from .ablation import report
-    from .head_training import encode
+    from .component.pipe import get_relation_extractor
+    from .evaluation.ablation import ablate as run
+    from .evaluation.ablation import report
     from .io.annotations import read_annotations
-    from .pipe import get_relation_extractor
+    from .training.head import encode
 
     nlp = load_pipeline(model)
     pipe = get_relation_extractor(nlp, name)
@@ -223,7 +228,7 @@ def results(
     output: Path = typer.Option(..., "--output", "-o", help="Markdown file"),
 ) -> None:
     """Write the side-by-side comparison of several evaluated systems."""
-    from .compare import write_comparison
+    from .evaluation.compare import write_comparison
 
     systems = [(item.split("=", 1)[0], Path(item.split("=", 1)[1])) for item in metrics]
     write_comparison(systems, output, PREAMBLE)
@@ -254,8 +259,8 @@ def build_corpus_cmd(
     seed: int = typer.Option(0),
 ) -> None:
     """Build stratified train/dev .spacy files and print per-label counts."""
-    from .corpus import build_corpus
     from .entities import add_sentencizer
+    from .training.corpus import build_corpus
 
     if standoff and data is None:
         raise typer.BadParameter("--standoff needs --data, the folder its texts live in")
@@ -283,7 +288,7 @@ def cv(
 ) -> None:
     """K-fold cross-validation of the training workflow over GOLD: each fold is trained on the
     other folds plus the other sources, and scored on its own sentences."""
-    from .cv import cross_validate
+    from .evaluation.cv import cross_validate
 
     if standoff and data is None:
         raise typer.BadParameter("--standoff needs --data, the folder its texts live in")
@@ -308,11 +313,11 @@ def weak_label_cmd(
         "label's is 1.0; the rules miss some, but lower weights scored worse on the dev set)"),
 ) -> None:
     """Label real sentences with the entity rules and the relation labeling rules."""
+    from .component.relations import set_negative_confidence
     from .entities import make_rules_nlp
     from .io.annotations import write_annotations
     from .io.errors import FormatError
-    from .relations import set_negative_confidence
-    from .weak.corpus import real_texts, weak_label
+    from .training.weak_corpus import real_texts, weak_label
 
     nlp = make_rules_nlp(vocab)
     errors: list[FormatError] = []
@@ -339,12 +344,25 @@ def evaluate(
     title: str = typer.Option("Evaluation", help="Report heading"),
 ) -> None:
     """Relations (gold entities and end to end) and entities on a hand-annotated set."""
-    from .evaluate import evaluate as run
-    from .evaluate import report, write_results
+    from .evaluation.evaluate import evaluate as run
+    from .evaluation.evaluate import report, write_results
 
     results = run(load_pipeline(model), gold)
     write_results(results, output, title)
     print(report(results, title))
+
+
+@app.command("measure-rules")
+@_clear_errors
+def measure_rules_cmd(
+    gold: Path = typer.Argument(..., exists=True, dir_okay=False,
+                                help="Gold JSONL in the annotation format"),
+) -> None:
+    """Precision, recall and F1 of each labeling rule and each label's rules on gold
+    entities."""
+    from .evaluation.measure_rules import format_table, measure
+
+    print(format_table(measure(gold)))
 
 
 @app.command()
@@ -372,8 +390,8 @@ def extract(
                                   "after loading (CPU, local backend; see bench/speed.py)"),
 ) -> None:
     """Extract relation triples with provenance."""
-    from .extract import BACKENDS, infer_format, read_triples
-    from .extract import extract as run
+    from .apps.extract import BACKENDS, infer_format, read_triples
+    from .apps.extract import extract as run
     from .io.docs import check_writable
 
     if backend not in BACKENDS:
@@ -391,7 +409,7 @@ def extract(
             msg.fail("--workers, --address and --gpu: only with --backend dask", exits=1)
         nlp = load_pipeline(model)
         if quantize:
-            from .quantize import quantize as quantize_pipeline
+            from .component.quantize import quantize as quantize_pipeline
             try:
                 quantize_pipeline(nlp)
             except (ValueError, RuntimeError) as err:
@@ -427,8 +445,8 @@ def graph(
     top: int = typer.Option(20, help="Rows of the most-supported facts to print"),
 ) -> None:
     """Merge triples into a knowledge graph (GraphML and RDF Turtle)."""
-    from .extract import read_triples
-    from .graph import build_graph, top_facts, write_graph
+    from .apps.extract import read_triples
+    from .apps.graph import build_graph, top_facts, write_graph
     from .io.errors import FormatError
 
     errors: list[FormatError] = []
@@ -455,10 +473,10 @@ def occurrences(
 ) -> None:
     """Fossil occurrences (taxon, unit, place, interval with ages in Ma, evidence) from
     triples, in the columns of a Paleobiology Database occurrence download."""
-    from .extract import infer_format, read_triples
+    from .apps.extract import infer_format, read_triples
+    from .apps.occurrences import occurrences as build
+    from .apps.occurrences import write_occurrences
     from .io.errors import FormatError
-    from .occurrences import occurrences as build
-    from .occurrences import write_occurrences
 
     try:
         fmt = infer_format(output, fmt)
@@ -489,11 +507,11 @@ def visualize(
 ) -> None:
     """Render entities and relation arcs (with scores), one sentence per block: from triples
     written by `extract`, or from documents run through the pipeline."""
-    from .extract import Report, is_triples_file, process, read_triples
+    from .apps.extract import Report, is_triples_file, process, read_triples
+    from .apps.visualize import render_docs, render_triples
+    from .apps.visualize import screenshot as take_screenshot
     from .io.docs import atomic_path
     from .io.errors import FormatError
-    from .visualize import render_docs, render_triples
-    from .visualize import screenshot as take_screenshot
 
     if model or not all(is_triples_file(path) for path in inputs):
         report = Report()
@@ -523,7 +541,7 @@ def review(
     n_process: int = typer.Option(1),
 ) -> None:
     """Export low-confidence predictions for correction in an annotation tool."""
-    from .extract import export_review
+    from .apps.extract import export_review
 
     result, n = export_review(load_pipeline(model), inputs, output, below, batch_size, n_process,
                               progress=True)

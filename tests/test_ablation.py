@@ -1,10 +1,10 @@
 import numpy
 import pytest
-from conftest import make_examples, toy_records
 from test_head_training import transformer_nlp
+from util import make_examples, toy_records
 
-from paleo_re.ablation import ablate, auc, report
-from paleo_re.head_training import encode
+from paleo_re.evaluation.ablation import ablate, auc, report
+from paleo_re.training.head import encode
 
 
 def test_auc_counts_ties_half():
@@ -14,6 +14,7 @@ def test_auc_counts_ties_half():
     assert auc(scores, numpy.zeros(4, bool)) != auc(scores, numpy.zeros(4, bool))  # nan
 
 
+@pytest.mark.slow
 def test_ablation_trains_and_reports_each_variant(tiny_bert):
     nlp, examples = transformer_nlp(tiny_bert)
     pipe = nlp.get_pipe("relation_extractor")

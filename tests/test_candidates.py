@@ -1,23 +1,9 @@
 import pytest
 from thinc.api import NumpyOps
+from util import make_doc
 
-from paleo_re.candidates import CandidateGenerator, candidates_to_ragged, pairs_to_array
-from paleo_re.io.annotations import record_to_doc
-from paleo_re.schema import DEFAULT, Schema
-
-
-def doc_from(nlp, text, spans, sentences=False):
-    """Entities given as (substring, label); each substring's first occurrence."""
-    ents, start = [], 0
-    for piece, label in spans:
-        start = text.index(piece, start)
-        ents.append({"start": start, "end": start + len(piece), "label": label})
-        start += len(piece)
-    doc = record_to_doc(nlp.make_doc, {"text": text, "entities": ents})
-    if sentences:
-        for token in doc:
-            token.is_sent_start = token.i == 0 or doc[token.i - 1].text == "."
-    return doc
+from paleo_re.component.candidates import CandidateGenerator, candidates_to_ragged, pairs_to_array
+from paleo_re.component.schema import DEFAULT, Schema
 
 
 def texts(pairs):
@@ -25,7 +11,7 @@ def texts(pairs):
 
 
 def test_only_signatures_in_their_direction(blank_nlp):
-    doc = doc_from(blank_nlp, "Olenellus from the Pioche Shale of Nevada, Cambrian Stage 4.",
+    doc = make_doc("Olenellus from the Pioche Shale of Nevada, Cambrian Stage 4.",
                    [("Olenellus", "TAXON"), ("Pioche Shale", "STRAT"), ("Nevada", "LOC"),
                     ("Cambrian Stage 4", "CHRONO")])
     pairs = CandidateGenerator()(doc, DEFAULT)
@@ -34,7 +20,7 @@ def test_only_signatures_in_their_direction(blank_nlp):
 
 
 def test_same_type_signature_gives_both_directions(blank_nlp):
-    doc = doc_from(blank_nlp, "The Spence Shale Member of the Langston Formation.",
+    doc = make_doc("The Spence Shale Member of the Langston Formation.",
                    [("Spence Shale Member", "STRAT"), ("Langston Formation", "STRAT")])
     assert texts(CandidateGenerator()(doc, DEFAULT)) == {
         ("Spence Shale Member", "Langston Formation"),
@@ -44,15 +30,15 @@ def test_same_type_signature_gives_both_directions(blank_nlp):
 def test_sentence_limit(blank_nlp):
     text = "Olenellus is common. It is absent from the Pioche Shale."
     spans = [("Olenellus", "TAXON"), ("Pioche Shale", "STRAT")]
-    doc = doc_from(blank_nlp, text, spans, sentences=True)
+    doc = make_doc(text, spans, sentences=True)
     assert CandidateGenerator(same_sentence=True)(doc, DEFAULT) == []
     assert len(CandidateGenerator(same_sentence=False)(doc, DEFAULT)) == 1
     # without sentence boundaries the whole doc is one sentence
-    assert len(CandidateGenerator()(doc_from(blank_nlp, text, spans), DEFAULT)) == 1
+    assert len(CandidateGenerator()(make_doc(text, spans), DEFAULT)) == 1
 
 
 def test_distance_limit(blank_nlp):
-    doc = doc_from(blank_nlp, "Olenellus a b c d e f Pioche Shale",
+    doc = make_doc("Olenellus a b c d e f Pioche Shale",
                    [("Olenellus", "TAXON"), ("Pioche Shale", "STRAT")])
     assert len(CandidateGenerator(max_distance=6)(doc, DEFAULT)) == 1
     assert CandidateGenerator(max_distance=5)(doc, DEFAULT) == []
@@ -60,7 +46,7 @@ def test_distance_limit(blank_nlp):
 
 def test_custom_schema(blank_nlp):
     schema = Schema.from_dict({"treats": ["DRUG", "DISEASE"]})
-    doc = doc_from(blank_nlp, "Aspirin treats headache and Olenellus.",
+    doc = make_doc("Aspirin treats headache and Olenellus.",
                    [("Aspirin", "DRUG"), ("headache", "DISEASE"), ("Olenellus", "TAXON")])
     assert texts(CandidateGenerator()(doc, schema)) == {("Aspirin", "headache")}
 
@@ -70,7 +56,7 @@ def test_no_entities_no_pairs(blank_nlp):
 
 
 def test_arrays(blank_nlp):
-    doc = doc_from(blank_nlp, "Olenellus occurs in the Pioche Shale.",
+    doc = make_doc("Olenellus occurs in the Pioche Shale.",
                    [("Olenellus", "TAXON"), ("Pioche Shale", "STRAT")])
     pairs = CandidateGenerator()(doc, DEFAULT)
     assert pairs_to_array(pairs, DEFAULT).tolist() == [[0, 1, 4, 6, 0]]

@@ -4,12 +4,12 @@ loads, and takes the component's settings as the v1 model does."""
 import pytest
 import spacy
 import torch
-from conftest import make_examples, toy_records, train
 from spacy.training import Example
+from util import make_examples, toy_records, train
 
-from paleo_re.context_pooling import READERS, PairContextScorer
-from paleo_re.head_training import encode, train_head
-from paleo_re.scorer import score_relations
+from paleo_re.component.context_pooling import READERS, PairContextScorer
+from paleo_re.component.scorer import score_relations
+from paleo_re.training.head import encode, train_head
 
 TOK2VEC = {"@architectures": "spacy.HashEmbedCNN.v2", "pretrained_vectors": None, "width": 32,
            "depth": 1, "embed_size": 500, "window_size": 1, "maxout_pieces": 2,
@@ -34,6 +34,7 @@ def trained(request):
     return train(nlp, make_examples(nlp, toy_records(120)), epochs=10)
 
 
+@pytest.mark.slow
 def test_learns_the_toy_set_without_votes(trained):
     examples = [Example(trained(eg.reference.copy()), eg.reference)
                 for eg in make_examples(trained, toy_records(60, seed=1))]
@@ -41,6 +42,7 @@ def test_learns_the_toy_set_without_votes(trained):
     assert score_relations(examples, labels=labels)["rel_micro_f"] >= 0.9
 
 
+@pytest.mark.slow
 def test_saves_and_loads_the_same_predictions(trained, tmp_path):
     records = toy_records(20, seed=2)
     before = keys(trained, records)
@@ -55,31 +57,14 @@ def test_saves_and_loads_the_same_predictions(trained, tmp_path):
     assert keys(from_bytes, records) == before
 
 
+@pytest.mark.slow
 def test_cached_head_training_takes_it(trained):
     """`train-relations` retrains the scorer on cached encoder outputs, as for v1."""
     pipe = trained.get_pipe("relation_extractor")
     data = encode(trained, [eg.reference for eg in make_examples(trained, toy_records(40, 3))])
-    before = pipe.model.get_ref("output_layer").shims[0]._model.output[-1].weight.clone()
+    before = pipe.model.get_ref("output_layer").to_bytes()
     train_head(pipe, data, epochs=1)
-    after = pipe.model.get_ref("output_layer").shims[0]._model.output[-1].weight
-    assert not torch.equal(before, after)
-
-
-def test_learn_rate_scale_reaches_the_torch_weights():
-    def step(scale):
-        nlp = spacy.blank("en")
-        pipe = nlp.add_pipe("relation_extractor",
-                            config=config("piecewise", learn_rate_scale=scale, votes=None))
-        examples = make_examples(nlp, toy_records(12))
-        optimizer = nlp.initialize(lambda: examples)
-        weight = pipe.model.get_ref("output_layer").shims[0]._model.output[-1].weight
-        before = weight.detach().clone()
-        nlp.update(examples, sgd=optimizer)
-        weight = pipe.model.get_ref("output_layer").shims[0]._model.output[-1].weight
-        return float((weight.detach() - before).abs().max())
-
-    assert step(0.0) == 0.0
-    assert step(4.0) == pytest.approx(4 * step(1.0), rel=0.05)
+    assert pipe.model.get_ref("output_layer").to_bytes() != before
 
 
 def test_readers_see_words_outside_the_pair_means():
@@ -108,6 +93,7 @@ def test_unknown_reader_is_a_config_error():
         nlp.add_pipe("relation_extractor", config=config("lstm"))
 
 
+@pytest.mark.slow
 def test_the_shipped_relation_extractor_config_trains(tiny_bert):
     """configs/transformer.cfg's relation_extractor block, on a tiny local BERT."""
     from pathlib import Path

@@ -1,9 +1,10 @@
+import pytest
 import srsly
-from conftest import make_examples, toy_records
+from util import make_examples, toy_records
 
-from paleo_re.corpus import stratified_folds
-from paleo_re.cv import every_pair_floor, report, write_folds
+from paleo_re.evaluation.cv import every_pair_floor, report, write_folds
 from paleo_re.io.annotations import read_annotations
+from paleo_re.training.corpus import stratified_folds
 
 
 def test_folds_partition_the_docs_and_share_out_every_label(blank_nlp):
@@ -16,6 +17,7 @@ def test_folds_partition_the_docs_and_share_out_every_label(blank_nlp):
         assert max(counts) - min(counts) <= 1
 
 
+@pytest.mark.slow
 def test_fold_files_hold_each_sentence_once_as_test(blank_nlp, tmp_path):
     gold = tmp_path / "gold.jsonl"
     srsly.write_jsonl(gold, [{"id": f"t{i}", **r} for i, r in enumerate(toy_records(30))])

@@ -13,17 +13,16 @@ from pathlib import Path
 import pytest
 import spacy
 import srsly
-from conftest import make_examples, toy_records, train, unwrapped
 from typer.testing import CliRunner
+from util import toy_pipeline, toy_records, unwrapped
 
 distributed = pytest.importorskip("distributed")
 
 from distributed import Client, LocalCluster, WorkerPlugin  # noqa: E402
 
+from paleo_re.apps.distributed import input_files, partitions  # noqa: E402
+from paleo_re.apps.extract import Report, extract, iter_inputs, read_triples  # noqa: E402
 from paleo_re.cli import app  # noqa: E402
-from paleo_re.distributed import input_files, partitions  # noqa: E402
-from paleo_re.entities import add_sentencizer, make_entity_ruler  # noqa: E402
-from paleo_re.extract import Report, extract, iter_inputs, read_triples  # noqa: E402
 
 pytestmark = pytest.mark.distributed
 
@@ -32,12 +31,7 @@ pytestmark = pytest.mark.distributed
 def model(tmp_path_factory) -> Path:
     """The tiny pipeline of test_extract (rule entities, a toy-trained relation extractor),
     on disk for the workers to load."""
-    nlp = spacy.blank("en")
-    nlp.add_pipe("relation_extractor")
-    train(nlp, make_examples(nlp, toy_records(120)), epochs=10)
-    add_sentencizer(nlp)
-    make_entity_ruler(nlp, None, before="relation_extractor")
-    nlp.meta.update(name="toy_paleo", version="0.0.1")
+    nlp = toy_pipeline()
     path = tmp_path_factory.mktemp("model") / "toy"
     nlp.to_disk(path)
     return path
@@ -84,6 +78,7 @@ def test_partitions_follow_the_single_process_reading_order(papers, tmp_path):
                                        frozenset(), frozenset()]
 
 
+@pytest.mark.slow
 def test_two_workers_give_the_single_process_triples(model, papers, cluster, tmp_path):
     expected_report, expected = single_process(model, [papers], tmp_path / "one.jsonl")
     out = tmp_path / "dask.jsonl"
@@ -110,6 +105,7 @@ class KillOnce(WorkerPlugin):
             os.kill(os.getpid(), signal.SIGKILL)
 
 
+@pytest.mark.slow
 def test_a_killed_worker_loses_and_duplicates_nothing(model, papers, cluster, tmp_path):
     import cloudpickle
 
@@ -130,6 +126,7 @@ def test_a_killed_worker_loses_and_duplicates_nothing(model, papers, cluster, tm
     assert (report.documents, report.triples, report.failures) == (17, len(expected), [])
 
 
+@pytest.mark.slow
 def test_damaged_files_are_reported_and_skipped_as_in_one_process(model, papers, cluster,
                                                                   tmp_path):
     (papers / "vol1" / "corrupt.pdf").write_bytes(b"%PDF-1.4\n1 0 obj\n<< /Type /Cat \x00\xff")
@@ -147,6 +144,7 @@ def test_damaged_files_are_reported_and_skipped_as_in_one_process(model, papers,
     assert report.documents == expected_report.documents
 
 
+@pytest.mark.slow
 def test_resume_skips_what_the_output_has(model, papers, cluster, tmp_path):
     _, expected = single_process(model, [papers], tmp_path / "one.jsonl")
     out = tmp_path / "dask.jsonl"
@@ -161,6 +159,7 @@ def test_resume_skips_what_the_output_has(model, papers, cluster, tmp_path):
     assert sorted(map(key, read_triples(out))) == sorted(map(key, expected))
 
 
+@pytest.mark.slow
 def test_cli_local_cluster_and_user_errors(model, papers, cluster, tmp_path):
     runner = CliRunner()
     one, two = tmp_path / "one.jsonl", tmp_path / "two.jsonl"

@@ -7,12 +7,13 @@ from pathlib import Path
 import pytest
 import spacy
 from spacy.language import Language
-from spacy.tokens import Doc, Span
+from spacy.tokens import Span
+from util import make_doc
 
 from paleo_re.entities import add_sentencizer, make_entity_ruler
 from paleo_re.entities.cleanup import clean_span
 from paleo_re.entities.patterns import clean_vocab, phrase_variants, read_vocab
-from paleo_re.evaluate import evaluate
+from paleo_re.evaluation.evaluate import evaluate
 
 SHARED = Path(__file__).resolve().parents[2] / "shared" / "data"
 
@@ -188,18 +189,6 @@ def test_clean_span_trims_whitespace_edges() -> None:
     assert clean_span(kept) is kept
 
 
-def _ents(text: str, marked: list[tuple[str, str]]) -> Doc:
-    """A doc of `text` whose entities are the given (text, label), found left to right."""
-    doc = spacy.blank("en").make_doc(text)
-    spans, offset = [], 0
-    for words, label in marked:
-        start = text.index(words, offset)
-        spans.append(doc.char_span(start, start + len(words), label=label))
-        offset = start + len(words)
-    doc.ents = spans
-    return doc
-
-
 @pytest.mark.parametrize("text, marked, expected", [
     # a taxon inside a zone name is part of the zone (guidelines)
     ("from the Erediaspis eretes Zone of Queensland",
@@ -237,5 +226,5 @@ def _ents(text: str, marked: list[tuple[str, str]]) -> Doc:
 def test_cleanup_rejoins_unit_names_the_recogniser_cut(text, marked, expected) -> None:
     nlp = spacy.blank("en")
     nlp.add_pipe("paleo_entity_cleanup", name="entity_cleanup")
-    doc = nlp(_ents(text, marked))
+    doc = nlp(make_doc(text, marked))
     assert [(e.text, e.label_) for e in doc.ents] == expected

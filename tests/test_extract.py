@@ -8,14 +8,11 @@ from pathlib import Path
 
 import networkx as nx
 import pytest
-import spacy
 import srsly
-from conftest import make_examples, toy_records, train, unwrapped
 from typer.testing import CliRunner
+from util import toy_pipeline, unwrapped
 
-from paleo_re.cli import app
-from paleo_re.entities import add_sentencizer, make_entity_ruler
-from paleo_re.extract import (
+from paleo_re.apps.extract import (
     Report,
     dehyphenate,
     export_review,
@@ -24,9 +21,10 @@ from paleo_re.extract import (
     read_triples,
     write_triples,
 )
-from paleo_re.graph import build_graph, normalise, to_rdf, top_facts, write_graph
+from paleo_re.apps.graph import build_graph, normalise, to_rdf, top_facts, write_graph
+from paleo_re.apps.visualize import arc_labels, dump_dom, find_chromium, render_triples, screenshot
+from paleo_re.cli import app
 from paleo_re.io.spans import read_spans
-from paleo_re.visualize import arc_labels, dump_dom, find_chromium, render_triples, screenshot
 
 PDF_LINES = ["Olenellus occurs in the Wheeler Formation. Elrathia kingii was collected at Ne-",
              "vada."]
@@ -64,14 +62,7 @@ def make_pdf(path: Path, lines: list[str]) -> Path:
 
 @pytest.fixture(scope="module")
 def nlp():
-    """Sentences, rule entities and a relation extractor trained on the toy set."""
-    nlp = spacy.blank("en")
-    nlp.add_pipe("relation_extractor")
-    train(nlp, make_examples(nlp, toy_records(120)), epochs=10)
-    add_sentencizer(nlp)
-    make_entity_ruler(nlp, None, before="relation_extractor")
-    nlp.meta.update(name="toy_paleo", version="0.0.1")
-    return nlp
+    return toy_pipeline()
 
 
 @pytest.fixture
@@ -102,6 +93,7 @@ def test_pdf_text_layer_is_dehyphenated(papers):
     assert docs[str(papers / "a.pdf")] == " ".join(PDF_LINES).replace("Ne- vada", "Nevada")
 
 
+@pytest.mark.slow
 def test_pdf_to_graph_end_to_end(nlp, papers, tmp_path):
     out = tmp_path / "triples.jsonl"
     report = extract(nlp, [papers], out, batch_size=2)
@@ -163,6 +155,7 @@ def test_graph_merges_name_variants():
     assert len(to_rdf(kg)) > 0
 
 
+@pytest.mark.slow
 def test_folder_with_broken_files_yields_the_rest(nlp, papers, tmp_path):
     (papers / "corrupt.pdf").write_bytes(b"%PDF-1.4\n1 0 obj\n<< /Type /Cat garbage \x00\xff")
     (papers / "empty.txt").write_bytes(b"")
@@ -176,6 +169,7 @@ def test_folder_with_broken_files_yields_the_rest(nlp, papers, tmp_path):
     assert "corrupt.pdf" in summary and "empty.txt" in summary and "2 failed" in summary
 
 
+@pytest.mark.slow
 def test_csv_output(nlp, papers, tmp_path):
     jsonl, csv = tmp_path / "t.jsonl", tmp_path / "t.csv"
     extract(nlp, [papers], jsonl)
@@ -187,6 +181,7 @@ def test_csv_output(nlp, papers, tmp_path):
     assert from_csv == from_jsonl and len(from_csv) > 0
 
 
+@pytest.mark.slow
 def test_resume_skips_documents_in_output(nlp, papers, tmp_path):
     out = tmp_path / "t.jsonl"
     first = extract(nlp, [papers / "a.pdf"], out)
@@ -200,6 +195,7 @@ def test_resume_skips_documents_in_output(nlp, papers, tmp_path):
     assert not list(tmp_path.glob("*.tmp"))
 
 
+@pytest.mark.slow
 def test_review_round_trip(nlp, papers, tmp_path):
     out = tmp_path / "review.jsonl"
     report, n = export_review(nlp, [papers], out, below=1.01)  # every prediction
@@ -225,6 +221,7 @@ def _sentences(nlp, text: str) -> list[str]:
     return [s.text for s in nlp(text).sents]
 
 
+@pytest.mark.slow
 def test_cli_extract_graph_review(nlp, papers, tmp_path):
     model = tmp_path / "model"
     nlp.to_disk(model)
@@ -245,7 +242,7 @@ def test_cli_extract_graph_review(nlp, papers, tmp_path):
 
 
 def test_confusion_matrix_png(tmp_path):
-    from paleo_re.evaluate import write_results
+    from paleo_re.evaluation.evaluate import write_results
 
     scores = {"rel_f_per_type": {"occurs_in": {"p": 1.0, "r": 0.5, "f": 0.667}},
               "rel_micro_p": 1.0, "rel_micro_r": 0.5, "rel_micro_f": 0.667, "rel_macro_f": 0.667}
@@ -256,6 +253,7 @@ def test_confusion_matrix_png(tmp_path):
     assert (tmp_path / "confusion_gold_ents.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(find_chromium() is None, reason="needs chromium (apt-get install chromium)")
 def test_visualize_arcs_in_chromium(nlp, papers, tmp_path):
     rows = read_triples(_extracted(nlp, papers, tmp_path))
@@ -267,9 +265,10 @@ def test_visualize_arcs_in_chromium(nlp, papers, tmp_path):
     assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
 
+@pytest.mark.slow
 def test_visualize_without_chromium_still_renders(nlp, papers):
-    from paleo_re.extract import process
-    from paleo_re.visualize import render_docs
+    from paleo_re.apps.extract import process
+    from paleo_re.apps.visualize import render_docs
 
     html = render_docs(process(nlp, [papers], Report()))
     assert html.count('class="paleo-sentence"') == 4
@@ -279,7 +278,7 @@ def test_visualize_without_chromium_still_renders(nlp, papers):
 @pytest.mark.parametrize("text", ["=HYPERLINK(\"http://x\")", "+1", "-Olenellus", "@SUM(A1)",
                                   "'=already quoted", "'plain", "Olenellus"])
 def test_csv_cells_never_start_a_formula_and_read_back_unchanged(text, tmp_path):
-    from paleo_re.extract import FORMULA_STARTS
+    from paleo_re.apps.extract import FORMULA_STARTS
 
     row = {"doc_id": text, "sentence": text, "sentence_start": 0, "label": "occurs_in",
            "score": 0.9, "model": "m", "model_version": "1",
@@ -305,6 +304,7 @@ def test_visualize_escapes_every_field_of_a_triples_file():
     assert "<img" not in text and "&lt;img" in text
 
 
+@pytest.mark.slow
 def test_a_mistyped_input_is_an_error_and_keeps_the_existing_output(nlp, papers, tmp_path):
     model = tmp_path / "model"
     nlp.to_disk(model)
@@ -321,6 +321,7 @@ def test_a_mistyped_input_is_an_error_and_keeps_the_existing_output(nlp, papers,
     assert "Traceback" not in result.output and out.read_bytes() == before
 
 
+@pytest.mark.slow
 def test_document_ids_are_unique_paths_and_resume_skips_only_what_it_did(nlp, tmp_path):
     for folder in ("a", "b"):
         (tmp_path / folder).mkdir()
@@ -347,6 +348,7 @@ def test_a_bad_jsonl_line_is_reported_and_the_later_lines_still_read(tmp_path):
     assert f"{path}:3" in report.failures[1] and "text" in report.failures[1]
 
 
+@pytest.mark.slow
 def test_outputs_get_the_users_umask_not_a_private_mode(nlp, papers, tmp_path):
     import os
 
@@ -397,6 +399,7 @@ def test_graph_output_is_valid_and_keeps_names_and_ids_whole(tmp_path):
     assert documents == {"a; b.txt", "c.txt"}
 
 
+@pytest.mark.slow
 def test_visualize_runs_documents_through_the_pipeline_and_says_when_it_is_missing(
         nlp, papers, tmp_path, monkeypatch):
     import paleo_re.cli

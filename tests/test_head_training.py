@@ -1,14 +1,15 @@
+import pytest
 import spacy
-from conftest import make_examples, toy_records
 from spacy.tokens import DocBin
 from spacy.training import Example
 from test_pipe import TRANSFORMER_CONFIG
 from typer.testing import CliRunner
+from util import make_examples, toy_records
 
 from paleo_re.cli import app
-from paleo_re.head_training import encode, train_head
-from paleo_re.relations import set_relations
-from paleo_re.scorer import score_relations
+from paleo_re.component.relations import set_relations
+from paleo_re.component.scorer import score_relations
+from paleo_re.training.head import encode, train_head
 
 
 def transformer_nlp(tiny_bert):
@@ -33,6 +34,7 @@ def gold_ent_scores(nlp, records):
     return score_relations(examples, nlp.get_pipe("relation_extractor").labels)
 
 
+@pytest.mark.slow
 def test_head_learns_on_cached_vectors_and_leaves_the_encoder(tiny_bert):
     nlp, examples = transformer_nlp(tiny_bert)
     before = nlp.get_pipe("transformer").to_bytes()
@@ -54,6 +56,7 @@ def test_encode_masks_unannotated_docs(tiny_bert):
     assert [v.shape[0] for v in data.vectors] == [len(doc) for doc in docs]
 
 
+@pytest.mark.slow
 def test_train_relations_command(tiny_bert, tmp_path):
     nlp, examples = transformer_nlp(tiny_bert)
     nlp.to_disk(tmp_path / "model")
@@ -65,4 +68,7 @@ def test_train_relations_command(tiny_bert, tmp_path):
     assert result.exit_code == 0, result.output
     trained = spacy.load(tmp_path / "out")
     assert gold_ent_scores(trained, toy_records(30, seed=1))["rel_micro_f"] >= 0.95
+    made = trained.meta["paleo_re_head_training"]  # the packaged meta says how
+    assert made["epochs"] == 30 and made["docs"] == len(examples)
+    assert made["optimizer"]["L2"] == nlp.config["training"]["optimizer"]["L2"]
     assert gold_ent_scores(nlp, toy_records(30, seed=1))["rel_micro_f"] < 0.95

@@ -16,14 +16,13 @@ from pathlib import Path
 import pytest
 import spacy
 import srsly
-from conftest import make_examples, toy_records, train, unwrapped
 from spacy.language import Language
 from spacy.tokens import DocBin
 from typer.testing import CliRunner
+from util import toy_pipeline, unwrapped
 
+from paleo_re.apps.extract import Report, extract, iter_inputs, read_triples
 from paleo_re.cli import app
-from paleo_re.entities import add_sentencizer, make_entity_ruler
-from paleo_re.extract import Report, extract, iter_inputs, read_triples
 
 TXT = "The Marjum Formation is dated to the Drumian. Olenellus occurs in the Wheeler Formation."
 CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
@@ -38,13 +37,7 @@ def _recorder(doc):
 
 @pytest.fixture(scope="module")
 def nlp():
-    """Sentences, rule entities and a relation extractor trained on the toy set."""
-    nlp = spacy.blank("en")
-    nlp.add_pipe("relation_extractor")
-    train(nlp, make_examples(nlp, toy_records(60)), epochs=6)
-    add_sentencizer(nlp)
-    make_entity_ruler(nlp, None, before="relation_extractor")
-    return nlp
+    return toy_pipeline(60, epochs=6)
 
 
 @pytest.fixture(scope="module")
@@ -72,6 +65,7 @@ def assert_user_error(result, *needles: str) -> None:
 
 # --- #5: an unwritable output, SIGTERM ------------------------------------------------------
 
+@pytest.mark.slow
 @pytest.mark.parametrize("case", ["folder", "under_a_file", "read_only"])
 def test_an_unwritable_output_is_one_line_before_any_document_is_read(
         case, model, tmp_path, monkeypatch):
@@ -199,6 +193,7 @@ def test_convert_user_errors_are_one_line(case, tmp_path):
     assert_user_error(invoke("convert", *args), named)
 
 
+@pytest.mark.slow
 def test_evaluate_on_a_gold_file_with_a_bad_line_is_one_line(model, tmp_path):
     gold = tmp_path / "gold.jsonl"
     gold.write_text(srsly.json_dumps({"text": TXT, "entities": [], "relations": []})
@@ -210,6 +205,7 @@ def test_evaluate_on_a_gold_file_with_a_bad_line_is_one_line(model, tmp_path):
     assert "nothere.jsonl" in unwrapped(result.output)
 
 
+@pytest.mark.slow
 def test_extract_with_an_unknown_format_is_one_line(model, tmp_path):
     (tmp_path / "b.txt").write_text(TXT, encoding="utf8")
     result = invoke("extract", tmp_path / "b.txt", "-o", tmp_path / "t.xml", "--format", "xml",
@@ -218,6 +214,7 @@ def test_extract_with_an_unknown_format_is_one_line(model, tmp_path):
     assert not (tmp_path / "t.xml").exists()
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("suffix", [".jsonl", ".csv"])
 def test_extract_resume_onto_a_corrupt_output_is_one_line_and_keeps_it(model, tmp_path,
                                                                       suffix):
@@ -236,6 +233,7 @@ def test_extract_resume_onto_a_corrupt_output_is_one_line_and_keeps_it(model, tm
 LATIN1 = "Olenellus occurs in the Wheeler Formation. Collected by Gérard Müller near Utah."
 
 
+@pytest.mark.slow
 def test_a_latin1_text_file_is_read_with_a_warning(model, tmp_path):
     path = tmp_path / "old.txt"
     path.write_bytes(LATIN1.encode("cp1252"))
@@ -254,6 +252,7 @@ def test_a_latin1_text_file_is_read_with_a_warning(model, tmp_path):
                         for r in rows)
 
 
+@pytest.mark.slow
 def test_a_jsonl_line_in_latin1_is_read_with_a_warning(model, tmp_path):
     path = tmp_path / "abstracts.jsonl"
     lines = [srsly.json_dumps({"id": "a", "text": TXT}).encode(),
@@ -273,6 +272,7 @@ def test_a_jsonl_line_in_latin1_is_read_with_a_warning(model, tmp_path):
     assert f"{path}:2: not UTF-8, read as cp1252" in printed and "3 documents" in printed
 
 
+@pytest.mark.slow
 def test_control_characters_never_reach_entities_or_triples(nlp, tmp_path):
     text = ("\x1b[31mOlenellus\x00gilberti occurs in the Wheeler\x0bFormation.\x1b[0m "
             "Elrathia kingii was collected at\x07 Utah.\x7f")
@@ -300,6 +300,7 @@ def test_control_characters_never_reach_entities_or_triples(nlp, tmp_path):
                for row in rows)
 
 
+@pytest.mark.slow
 def test_an_empty_jsonl_text_is_a_warning_not_a_document(model, tmp_path):
     path = tmp_path / "abstracts.jsonl"
     srsly.write_jsonl(path, [{"id": "a", "text": TXT}, {"id": "b", "text": "  \n "},

@@ -8,10 +8,11 @@ from pathlib import Path
 import pytest
 import spacy
 import srsly
-from conftest import unwrapped
 from spacy.tokens import Doc
 from spacy.training import Example
+from util import unwrapped
 
+from paleo_re.component.relations import Relation, has_relations, set_relations
 from paleo_re.io.annotations import read_annotations, record_to_doc, write_annotations
 from paleo_re.io.convert import ConversionReport, convert, read_docbin, write_docbin
 from paleo_re.io.errors import FormatError
@@ -19,7 +20,6 @@ from paleo_re.io.readers import create_annotations_reader
 from paleo_re.io.seed import detokenize, plain_text, read_seed, write_seed
 from paleo_re.io.spans import read_spans, write_spans
 from paleo_re.io.standoff import read_standoff, text_digest
-from paleo_re.relations import Relation, has_relations, set_relations
 
 DATA = Path(__file__).parents[1] / ".." / "shared" / "data"
 SEED_TRAIN = DATA / "paleobert" / "re_train.jsonl"
@@ -397,6 +397,7 @@ def test_committed_real_labels_match_the_data(nlp):
         "occurs_in", "found_at", "assigned_to", "part_of"}
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("relation, entity_label, field, words", [
     ({"head": 0, "tail": 1, "label": "eats"}, "STRAT", "relations[0].label", "unknown"),
     ({"head": 1, "tail": 0, "label": "occurs_in"}, "STRAT", "relations[0].label",
@@ -408,8 +409,8 @@ def test_committed_real_labels_match_the_data(nlp):
 ])
 def test_training_data_that_breaks_the_schema_is_refused_with_file_line_and_field(
         relation, entity_label, field, words, tmp_path):
-    from paleo_re.corpus import build_corpus
-    from paleo_re.schema import DEFAULT
+    from paleo_re.component.schema import DEFAULT
+    from paleo_re.training.corpus import build_corpus
 
     good = {"text": "Olenellus occurs in the Pioche Shale.",
             "entities": [{"start": 0, "end": 9, "label": "TAXON"},

@@ -4,12 +4,12 @@ executed lines of the package (deterministic), never timed."""
 import logging
 import sys
 
-from test_candidates import doc_from
+from util import make_doc
 
-from paleo_re.candidates import CandidateGenerator
-from paleo_re.schema import DEFAULT
-from paleo_re.votes import RuleVotes
-from paleo_re.weak.rules import Context
+from paleo_re.component.candidates import CandidateGenerator
+from paleo_re.component.schema import DEFAULT
+from paleo_re.component.votes import RuleVotes
+from paleo_re.rules.labels import Context
 
 SENTENCE = ("Olenellus occurs in the Pioche Shale of Nevada, and the Pioche Shale is of "
             "Dyeran age. ")
@@ -18,7 +18,7 @@ SPANS = [("Olenellus", "TAXON"), ("Pioche Shale", "STRAT"), ("Nevada", "LOC"),
 
 
 def long_doc(nlp, n: int):
-    return doc_from(nlp, SENTENCE * n, SPANS * n, sentences=True)
+    return make_doc(SENTENCE * n, SPANS * n, sentences=True)
 
 
 def lines_run(fn) -> int:
@@ -67,7 +67,7 @@ def test_ents_between_is_the_entities_inside_the_range(blank_nlp):
 
 
 def test_same_pairs_as_every_pair_within_reach(blank_nlp):
-    doc = doc_from(blank_nlp, SENTENCE * 3, SPANS * 3, sentences=False)
+    doc = make_doc(SENTENCE * 3, SPANS * 3, sentences=False)
     generator = CandidateGenerator(max_distance=20)
     valid = set(DEFAULT.type_pairs)
     expected = [(h, t) for h in doc.ents for t in doc.ents if h != t
@@ -77,10 +77,10 @@ def test_same_pairs_as_every_pair_within_reach(blank_nlp):
 
 
 def test_pairs_per_sentence_are_bounded_to_the_closest_with_one_warning(blank_nlp, caplog):
-    doc = doc_from(blank_nlp, SENTENCE * 4, SPANS * 4, sentences=False)  # one long sentence
+    doc = make_doc(SENTENCE * 4, SPANS * 4, sentences=False)  # one long sentence
     unbounded = CandidateGenerator()(doc, DEFAULT)
     generator = CandidateGenerator(max_pairs_per_sentence=5)
-    with caplog.at_level(logging.WARNING, logger="paleo_re.candidates"):
+    with caplog.at_level(logging.WARNING, logger="paleo_re.component.candidates"):
         pairs = generator(doc, DEFAULT)
         generator(doc, DEFAULT)
     assert len(pairs) == 5 and len(unbounded) > 5

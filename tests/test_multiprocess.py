@@ -19,10 +19,10 @@ from pathlib import Path
 import pytest
 import spacy
 import srsly
-from conftest import make_examples, toy_records, train
+from util import make_examples, toy_records, train
 
+from paleo_re.apps.extract import extract
 from paleo_re.entities import add_sentencizer, make_entity_ruler
-from paleo_re.extract import extract
 
 TEXTS = ["The Marjum Formation is dated to the Drumian. Olenellus occurs in the Wheeler "
          "Formation.", "Elrathia kingii was collected at Utah.",
@@ -50,7 +50,7 @@ torch.set_num_threads(2)
 torch.ones(2 ** 22).sum()  # the parent's OpenMP pool is in use before the fork
 if sys.argv[2] == "api":
     import spacy
-    from paleo_re.extract import extract
+    from paleo_re.apps.extract import extract
     model, inputs, output = sys.argv[3:]
     print(extract(spacy.load(model), [inputs], output, batch_size=2, n_process=2).summary())
 else:
@@ -104,6 +104,7 @@ def torch_model(tmp_path_factory) -> Path:
     return save_pipeline(tmp_path_factory.mktemp("torch_model") / "model", "torch_work")
 
 
+@pytest.mark.slow
 def test_n_process_2_finishes_and_equals_the_sequential_run(torch_model, tmp_path):
     srsly.write_jsonl(tmp_path / "docs.jsonl", [{"id": i, "text": t}
                                                 for i, t in enumerate(TEXTS * 3)])

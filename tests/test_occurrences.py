@@ -9,14 +9,14 @@ import networkx as nx
 import pytest
 import rdflib
 import srsly
-from conftest import unwrapped
 from typer.testing import CliRunner
+from util import unwrapped
 
+from paleo_re.apps.extract import write_triples
+from paleo_re.apps.graph import build_graph, to_rdf, write_graph
+from paleo_re.apps.occurrences import occurrences, unit_rank
+from paleo_re.apps.timescale import default_timescale, resolve
 from paleo_re.cli import app
-from paleo_re.extract import write_triples
-from paleo_re.graph import build_graph, to_rdf, write_graph
-from paleo_re.occurrences import occurrences, unit_rank
-from paleo_re.timescale import default_timescale, resolve
 
 TYPES = {"occurs_in": ("TAXON", "STRAT"), "found_at": ("TAXON", "LOC"),
          "assigned_to": ("STRAT", "CHRONO"), "part_of": ("STRAT", "STRAT")}

@@ -6,7 +6,7 @@ import sys
 import zipfile
 
 import spacy
-from conftest import make_examples, toy_records
+from util import make_examples, toy_records
 
 CHILD = """
 import spacy

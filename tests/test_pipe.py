@@ -1,14 +1,20 @@
+import ast
+import subprocess
+import sys
 from importlib.metadata import distribution
 
 import numpy
 import pytest
 import spacy
-from conftest import make_examples, toy_records, train
 from spacy.tokens import DocBin
 from spacy.training import Example
+from util import make_doc, make_examples, toy_records, train
 
-from paleo_re.relations import Relation
-from paleo_re.scorer import score_relations
+from paleo_re.component.decision import decide, type_pairs
+from paleo_re.component.gold_ents import with_gold_ents
+from paleo_re.component.relations import Relation
+from paleo_re.component.scorer import score_relations
+from paleo_re.component.targets import targets
 
 TRANSFORMER_CONFIG = {
     "model": {
@@ -35,12 +41,14 @@ def predictions(nlp, records):
             for eg in make_examples(nlp, records)]
 
 
+@pytest.mark.slow
 def test_learns_separable_toy_set(trained_tok2vec):
     scores = score_relations(predictions(trained_tok2vec, toy_records(60, seed=1)),
                              labels=trained_tok2vec.get_pipe("relation_extractor").labels)
     assert scores["rel_micro_f"] >= 0.95, scores
 
 
+@pytest.mark.slow
 def test_tiny_transformer_learns(tiny_bert):
     nlp = spacy.blank("en")
     nlp.add_pipe("transformer", config={"model": {
@@ -52,6 +60,7 @@ def test_tiny_transformer_learns(tiny_bert):
     assert scores["rel_micro_f"] >= 0.95, scores
 
 
+@pytest.mark.slow
 def test_relations_api(trained_tok2vec):
     doc = predictions(trained_tok2vec, toy_records(1))[0].predicted
     (rel,) = doc._.relations
@@ -60,12 +69,14 @@ def test_relations_api(trained_tok2vec):
     assert type(rel.score) is float and 0.0 <= rel.score <= 1.0
 
 
+@pytest.mark.slow
 def test_docs_without_candidates_pass_through(trained_tok2vec):
     docs = list(trained_tok2vec.pipe(["", "No entities at all.", "Olenellus"]))
     assert [d.text for d in docs] == ["", "No entities at all.", "Olenellus"]
     assert all(d._.relations == () for d in docs)
 
 
+@pytest.mark.slow
 def test_thresholds_apply(trained_tok2vec):
     pipe = trained_tok2vec.get_pipe("relation_extractor")
     pipe.cfg["thresholds"] = {"occurs_in": 1.01}
@@ -76,6 +87,7 @@ def test_thresholds_apply(trained_tok2vec):
     assert doc._.relations == ()
 
 
+@pytest.mark.slow
 def test_serialization_round_trip(trained_tok2vec, tmp_path):
     records = toy_records(30, seed=2)
 
@@ -95,6 +107,7 @@ def test_serialization_round_trip(trained_tok2vec, tmp_path):
         trained_tok2vec.get_pipe("relation_extractor").cfg
 
 
+@pytest.mark.slow
 def test_docbin_round_trip(trained_tok2vec):
     docs = [eg.predicted for eg in predictions(trained_tok2vec, toy_records(12))]
     restored = list(DocBin(docs=docs, store_user_data=True).get_docs(trained_tok2vec.vocab))
@@ -103,6 +116,7 @@ def test_docbin_round_trip(trained_tok2vec):
                [(r.key, r.score, r.head.label_) for r in b._.relations]
 
 
+@pytest.mark.slow
 def test_custom_schema_from_config():
     nlp = spacy.blank("en")
     nlp.add_pipe("relation_extractor", config={"schema": {
@@ -122,10 +136,11 @@ def test_unannotated_docs_are_masked(blank_nlp):
     pipe = nlp.add_pipe("relation_extractor")
     examples = make_examples(nlp, toy_records(6))
     nlp.initialize(lambda: examples)
-    from paleo_re.relations import set_relations
+    from paleo_re.component.relations import set_relations
     set_relations(examples[0].reference, None)
-    egs = pipe._ensure_ents(examples)
-    _, weight = pipe.targets(egs, pipe.pairs_for(eg.predicted for eg in egs))
+    egs = with_gold_ents(examples)
+    _, weight = targets(egs, [pipe.candidates(eg.predicted, pipe.schema) for eg in egs],
+                        pipe.schema, {})
     assert weight[0] == 0.0 and (weight[1:] > 0).all()
 
 
@@ -161,21 +176,21 @@ def test_decision_rule_respects_signatures_and_thresholds():
     is kept only when its best fitting label reaches that label's threshold."""
     pipe = spacy.blank("en").add_pipe("relation_extractor",
                                       config={"thresholds": {"found_at": 0.7}})
-    doc = spacy.blank("en").make_doc("Olenellus occurs in the Pioche Formation near Nevada.")
-    doc.ents = [doc.char_span(0, 9, "TAXON"), doc.char_span(24, 40, "STRAT"),
-                doc.char_span(46, 52, "LOC")]
+    doc = make_doc("Olenellus occurs in the Pioche Formation near Nevada.",
+                   [("Olenellus", "TAXON"), ("Pioche Formation", "STRAT"), ("Nevada", "LOC")])
     taxon, strat, loc = doc.ents
     pairs = [(taxon, strat), (taxon, loc), (taxon, loc)]
     # columns: occurs_in, found_at, assigned_to, part_of
     probs = numpy.asarray([[0.2, 0.7, 0.0, 0.0],    # best overall is found_at: not for STRAT
                            [0.9, 0.6, 0.0, 0.0],    # occurs_in does not fit TAXON->LOC
                            [0.0, 0.8, 0.1, 0.0]], dtype="f")
-    best, prob, kept = pipe.decide(pairs, probs)
+    best, prob, kept = decide(pipe.schema, type_pairs(pairs), probs, pipe.label_thresholds)
     assert [pipe.labels[k] for k in best] == ["occurs_in", "found_at", "found_at"]
     assert prob.tolist() == pytest.approx([0.2, 0.6, 0.8])
     assert kept.tolist() == [False, False, True]
 
 
+@pytest.mark.slow
 def test_set_annotations_replaces_stale_relations(trained_tok2vec):
     doc = predictions(trained_tok2vec, toy_records(1))[0].predicted
     assert doc._.relations
@@ -183,6 +198,7 @@ def test_set_annotations_replaces_stale_relations(trained_tok2vec):
     assert trained_tok2vec(doc)._.relations == ()
 
 
+@pytest.mark.slow
 def test_training_dropout_reaches_the_model():
     nlp = spacy.blank("en")
     pipe = nlp.add_pipe("relation_extractor")
@@ -206,6 +222,7 @@ def test_initialize_without_gold_ents_and_get_loss():
     assert d_scores.shape == scores.shape and loss > 0
 
 
+@pytest.mark.slow
 def test_shared_tok2vec_with_ner_trains_both():
     """Batches without candidate pairs still backprop, so a shared encoder keeps learning."""
     nlp = spacy.blank("en")
@@ -235,7 +252,10 @@ def test_config_errors_name_the_problem():
         pipe.add_label("occurs_in", ("TAXON", "LOC"))
 
 
-def test_learn_rate_scale_scales_the_components_own_steps():
+@pytest.mark.slow
+def test_configs_with_learn_rate_scale_still_load(tmp_path):
+    """Pipelines saved while `learn_rate_scale` was read still load; it no longer changes the
+    steps, and setting it says so."""
     def step(scale):
         nlp = spacy.blank("en")
         pipe = nlp.add_pipe("relation_extractor", config={"learn_rate_scale": scale})
@@ -243,10 +263,13 @@ def test_learn_rate_scale_scales_the_components_own_steps():
         optimizer = nlp.initialize(lambda: examples)
         before = pipe.model.get_ref("output_layer").get_param("W").copy()
         nlp.update(examples, sgd=optimizer)
+        nlp.to_disk(tmp_path / str(scale))
         return numpy.abs(pipe.model.get_ref("output_layer").get_param("W") - before).max()
 
-    assert step(0.0) == 0.0
-    assert step(4.0) == pytest.approx(4 * step(1.0), rel=0.05)
+    with pytest.warns(DeprecationWarning, match="learn_rate_scale"):
+        assert step(4.0) == pytest.approx(step(1.0))
+    with pytest.warns(DeprecationWarning):
+        assert spacy.load(tmp_path / "4.0").get_pipe("relation_extractor")
 
 
 def test_initialize_with_labels_rechecks_thresholds():
@@ -257,3 +280,24 @@ def test_initialize_with_labels_rechecks_thresholds():
     with pytest.raises(ValueError, match="part_of"):
         nlp.get_pipe("relation_extractor").initialize(
             lambda: examples, nlp=nlp, labels={"occurs_in": ["TAXON", "STRAT"]})
+
+
+def test_loading_and_running_imports_no_training_evaluation_or_apps(tmp_path):
+    """The runtime is `component`, `rules`, `entities` and `io`: a fresh interpreter that
+    loads a saved pipeline and runs one doc imports nothing else of the package."""
+    nlp = spacy.blank("en")
+    nlp.add_pipe("paleo_sentencizer")
+    nlp.add_pipe("paleo_entity_cleanup")
+    nlp.add_pipe("relation_extractor")
+    examples = make_examples(nlp, toy_records(12))
+    nlp.initialize(lambda: examples)
+    nlp.to_disk(tmp_path / "nlp")
+    script = (f"import sys, spacy; nlp = spacy.load({str(tmp_path / 'nlp')!r}); "
+              "doc = nlp('Olenellus occurs in the Pioche Formation.'); "
+              "print(sorted(m for m in sys.modules if m.startswith('paleo_re')))")
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                         check=True).stdout
+    loaded = ast.literal_eval(out.strip().splitlines()[-1])
+    assert "paleo_re.component.pipe" in loaded
+    assert not [m for m in loaded if m.split(".")[1:2] in (["training"], ["evaluation"],
+                                                          ["apps"], ["cli"])]

@@ -16,14 +16,16 @@ from pathlib import Path
 import pytest
 import spacy
 import srsly
-from conftest import make_examples, toy_records, train
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 from spacy.tokens import Doc, DocBin, Span
 from spacy.training import Example
 from thinc.api import fix_random_seed
+from util import make_examples, toy_records, train
 
-from paleo_re.candidates import N_COLUMNS, CandidateGenerator, pairs_to_array
+from paleo_re.component.candidates import N_COLUMNS, CandidateGenerator, pairs_to_array
+from paleo_re.component.relations import Relation, has_relations, set_relations
+from paleo_re.component.schema import DEFAULT
 from paleo_re.io.annotations import (
     read_annotations,
     record_to_doc,
@@ -32,8 +34,6 @@ from paleo_re.io.annotations import (
 from paleo_re.io.errors import FormatError
 from paleo_re.io.seed import read_seed
 from paleo_re.io.spans import read_spans, write_spans
-from paleo_re.relations import Relation, has_relations, set_relations
-from paleo_re.schema import DEFAULT
 
 LABELS = ("TAXON", "STRAT", "CHRONO", "LOC")
 WORDS = ("Olenellus", "gilberti", "Wheeler", "Formation", "Member", "occurs", "in", "the",
@@ -114,6 +114,7 @@ def trained():
     return train(nlp, make_examples(nlp, toy_records(60)), epochs=4)
 
 
+@pytest.mark.slow
 @FAST
 @given(data=st.data())
 def test_the_relation_extractor_on_random_docs_keeps_to_signatures_and_sentences(
@@ -264,6 +265,7 @@ def _scores(nlp, records) -> dict:
     return scores
 
 
+@pytest.mark.slow
 def test_saving_and_loading_twice_predicts_the_same(trained, tmp_path):
     dev = toy_records(30, seed=3)
     before = _predictions(trained, dev)
@@ -285,6 +287,7 @@ def _trained(seed: int):
     return train(nlp, make_examples(nlp, toy_records(60)), epochs=3, seed=seed)
 
 
+@pytest.mark.slow
 def test_training_twice_with_the_same_seed_gives_the_same_scores():
     dev = toy_records(30, seed=3)
     a, b, other = _trained(0), _trained(0), _trained(1)

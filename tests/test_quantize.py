@@ -1,4 +1,5 @@
-"""int8 dynamic quantisation of the transformer: `paleo_re.quantize` and `extract --quantize`."""
+"""int8 dynamic quantisation of the transformer: `paleo_re.component.quantize` and
+`extract --quantize`."""
 
 from __future__ import annotations
 
@@ -6,15 +7,15 @@ import pytest
 import spacy
 import srsly
 import torch
-from conftest import make_examples, toy_records, train
 from spacy.training import Example
 from test_pipe import TRANSFORMER_CONFIG
 from torch.ao.nn.quantized.dynamic import Linear as DynamicLinear
 from typer.testing import CliRunner
+from util import make_examples, toy_records, train
 
 from paleo_re.cli import app
-from paleo_re.quantize import quantize
-from paleo_re.scorer import score_relations
+from paleo_re.component.quantize import quantize
+from paleo_re.component.scorer import score_relations
 
 
 @pytest.fixture(scope="module")
@@ -38,6 +39,7 @@ def relations(nlp, records):
     return [Example(nlp(eg.reference.copy()), eg.reference) for eg in make_examples(nlp, records)]
 
 
+@pytest.mark.slow
 def test_quantize_swaps_the_linear_layers_and_still_predicts(trained_trf, tmp_path):
     trained_trf.to_disk(tmp_path / "nlp")
     nlp = spacy.load(tmp_path / "nlp")
@@ -60,6 +62,7 @@ def test_quantize_without_a_transformer_is_an_error():
         quantize(nlp)
 
 
+@pytest.mark.slow
 def test_cli_extract_quantize(trained_trf, tmp_path):
     model = tmp_path / "model"
     trained_trf.to_disk(model)

@@ -1,7 +1,7 @@
 from spacy.training import Example
 
+from paleo_re.component.scorer import confusion_matrix, score_relations
 from paleo_re.io.annotations import record_to_doc
-from paleo_re.scorer import confusion_matrix, score_relations
 
 TEXT = "Olenellus and Peachella occur in the Pioche Shale of Nevada."
 ENTS = [{"start": 0, "end": 9, "label": "TAXON"}, {"start": 14, "end": 23, "label": "TAXON"},

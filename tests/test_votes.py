@@ -1,15 +1,14 @@
 import pytest
 import spacy
-from conftest import make_examples, toy_records
-from test_candidates import doc_from
+from util import make_doc, make_examples, toy_records
 
-from paleo_re.candidates import N_COLUMNS, CandidateGenerator
-from paleo_re.schema import DEFAULT, Schema
-from paleo_re.votes import RuleVotes
+from paleo_re.component.candidates import N_COLUMNS, CandidateGenerator, featurize
+from paleo_re.component.schema import DEFAULT, Schema
+from paleo_re.component.votes import RuleVotes
 
 
 def test_votes_mark_the_labels_whose_rules_fire(blank_nlp):
-    doc = doc_from(blank_nlp, "Olenellus occurs in the Pioche Shale but not in the Latham Shale.",
+    doc = make_doc("Olenellus occurs in the Pioche Shale but not in the Latham Shale.",
                    [("Olenellus", "TAXON"), ("Pioche Shale", "STRAT"), ("Latham Shale", "STRAT")])
     pairs = CandidateGenerator()(doc, DEFAULT)
     votes = RuleVotes()(doc, pairs, DEFAULT)
@@ -21,7 +20,7 @@ def test_votes_mark_the_labels_whose_rules_fire(blank_nlp):
 
 
 def test_the_veto_column_marks_negated_and_contrasted_pairs(blank_nlp):
-    doc = doc_from(blank_nlp, "Olenellus occurs in the Pioche Shale but not in the Latham Shale.",
+    doc = make_doc("Olenellus occurs in the Pioche Shale but not in the Latham Shale.",
                    [("Olenellus", "TAXON"), ("Pioche Shale", "STRAT"), ("Latham Shale", "STRAT")])
     pairs = CandidateGenerator()(doc, DEFAULT)
     votes = RuleVotes(veto=True)(doc, pairs, DEFAULT)
@@ -43,7 +42,8 @@ def test_votes_widen_the_model_input(votes, width, tmp_path):
     nlp.initialize(lambda: make_examples(nlp, toy_records(20)))
     assert pipe.model.get_ref("pair_features").get_dim("nV") == width
     doc = make_examples(nlp, toy_records(1))[0].reference
-    assert pipe.candidate_array(doc, pipe.pairs_for([doc])[0]).shape[1] == N_COLUMNS + width
+    rows = featurize(doc, pipe.candidates(doc, pipe.schema), pipe.schema, pipe.votes)
+    assert rows.shape[1] == N_COLUMNS + width
     nlp.to_disk(tmp_path)
     assert (spacy.load(tmp_path).get_pipe("relation_extractor").votes is None) == (votes is None)
 
@@ -60,7 +60,7 @@ def test_a_model_trained_with_votes_refuses_candidates_without():
 
 def test_no_votes_for_labels_without_rules(blank_nlp):
     schema = Schema.from_dict({"treats": ["DRUG", "DISEASE"]})
-    doc = doc_from(blank_nlp, "Aspirin treats headache.",
+    doc = make_doc("Aspirin treats headache.",
                    [("Aspirin", "DRUG"), ("headache", "DISEASE")])
     pairs = CandidateGenerator()(doc, schema)
     assert RuleVotes()(doc, pairs, schema).tolist() == [[0]]

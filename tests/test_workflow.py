@@ -5,17 +5,17 @@ from pathlib import Path
 import pytest
 import spacy
 import srsly
-from conftest import make_examples, toy_records, train, unwrapped
 from spacy.tokens import DocBin
+from util import make_examples, toy_records, train, unwrapped
 
-from paleo_re.compare import write_comparison
-from paleo_re.corpus import build_corpus, stratified_split
+from paleo_re.component.relations import has_relations
 from paleo_re.entities import add_sentencizer
-from paleo_re.evaluate import evaluate, write_results
+from paleo_re.evaluation.compare import write_comparison
+from paleo_re.evaluation.evaluate import evaluate, write_results
 from paleo_re.io.annotations import record_to_doc
 from paleo_re.io.seed import plain_text
 from paleo_re.io.standoff import text_digest
-from paleo_re.relations import has_relations
+from paleo_re.training.corpus import build_corpus, stratified_split
 
 
 def test_stratified_split_keeps_rare_labels_in_both_parts(blank_nlp):
@@ -27,6 +27,7 @@ def test_stratified_split_keeps_rare_labels_in_both_parts(blank_nlp):
                {"occurs_in", "found_at", "assigned_to", "part_of"}
 
 
+@pytest.mark.slow
 def test_build_corpus_skips_and_reports_bad_lines(tmp_path, blank_nlp, capsys):
     hand = tmp_path / "hand.jsonl"
     lines = [srsly.json_dumps(r) for r in toy_records(20)]
@@ -45,6 +46,7 @@ def test_build_corpus_skips_and_reports_bad_lines(tmp_path, blank_nlp, capsys):
     assert sum(len(d._.relations) for d in dev_docs) > 0
 
 
+@pytest.mark.slow
 def test_build_corpus_adds_standoff_labels_and_drops_their_weak_copies(tmp_path, blank_nlp):
     hand = toy_records(12)
     data = tmp_path / "data"
@@ -74,6 +76,7 @@ def test_build_corpus_adds_standoff_labels_and_drops_their_weak_copies(tmp_path,
                      standoff=[tmp_path / "real.jsonl"])
 
 
+@pytest.mark.slow
 def test_build_corpus_skips_entities_split_by_the_sentencizer(tmp_path, capsys):
     nlp = spacy.blank("en")
     add_sentencizer(nlp)
@@ -88,6 +91,7 @@ def test_build_corpus_skips_entities_split_by_the_sentencizer(tmp_path, capsys):
         unwrapped(capsys.readouterr().out)
 
 
+@pytest.mark.slow
 def test_evaluate_report_and_comparison(tmp_path):
     nlp = spacy.blank("en")
     nlp.add_pipe("relation_extractor")

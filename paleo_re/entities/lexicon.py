@@ -190,3 +190,16 @@ also from into onto unto upon about among along against ideas areas eras
 multi semi anti mini
 ichnofauna biota
 """.split())
+
+# Lower-cased abbreviations (without their stop) of unit words, and what they stand for: the
+# knowledge graph writes names out in full, and the entity patterns add the full form of the
+# rank words in `ABBREVIATED_HEADS` (`Marjum Fm` also as `Marjum Formation`).
+UNIT_ABBREVIATIONS: dict[str, str] = {
+    "fm": "Formation", "fms": "Formations", "mbr": "Member", "mb": "Member",
+    "gp": "Group", "grp": "Group", "sgp": "Supergroup", "ls": "Limestone",
+    "lst": "Limestone", "sh": "Shale", "ss": "Sandstone", "sst": "Sandstone",
+    "dol": "Dolomite", "qtz": "Quartzite", "cgte": "Conglomerate", "mt": "Mount",
+    "mts": "Mountains",
+}
+ABBREVIATED_HEADS = {abbr.capitalize(): UNIT_ABBREVIATIONS[abbr]
+                     for abbr in ("fm", "sh", "lst", "dol", "cgte", "gp", "mbr", "sst")}

@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from .lexicon import (
+    ABBREVIATED_HEADS,
     CHRONO_HEADS,
     EPITHET_STOPWORDS,
     GROUP_PLURALS,
@@ -79,8 +80,6 @@ hairline guideline midline laid paid said afraid braid maid valid vivid solid fl
 rapid acid humid rigid lucid arid placid hybrid pyramid""".split())
 
 LIGATURES = (("ffi", "ﬃ"), ("ffl", "ﬄ"), ("fi", "ﬁ"), ("fl", "ﬂ"), ("ff", "ﬀ"))
-ABBREVIATED_HEADS = {"Fm": "Formation", "Sh": "Shale", "Lst": "Limestone", "Dol": "Dolomite",
-                     "Cgte": "Conglomerate", "Gp": "Group", "Mbr": "Member", "Sst": "Sandstone"}
 COMPASS_ABBREVIATIONS = {"N": "North", "S": "South", "E": "East", "W": "West"}
 
 

@@ -33,6 +33,52 @@ CLOSERS = frozenset([")", "]", "”", "’", '"', "'"])
 OPENERS = frozenset(["(", "[", "“", "‘", '"', "'"])
 
 
+ABBREVIATIONS = frozenset(a.rstrip(".") for a in DEFAULT_ABBREVIATIONS)
+
+
+def _ends_at(doc: Doc, i: int, abbreviations: frozenset[str]) -> bool:
+    """Whether token `i` is a stop that ends a sentence, by the word it ends."""
+    token = doc[i]
+    if token.text in SENTENCE_END:
+        if i == 0:
+            return False
+        word = doc[i - 1].text
+    elif token.text.endswith(".") and len(token.text) > 1:
+        word = token.text[:-1]  # a token that kept its stop (`Mt.`, `n.`, `C.`)
+    else:
+        return False
+    if token.text in ("!", "?"):
+        return True
+    low = word.lower()
+    if low in abbreviations or low.rstrip(".") in abbreviations:
+        return False
+    if len(word) == 1 and word.isalpha():
+        return False  # initials (`G. W. Stose`) and abbreviated genera (`C. mucrora`)
+    if len(word) <= 3 and "." in word:
+        return False  # `i.e`, `U.S`
+    return True
+
+
+def next_sentence_start(doc: Doc, i: int, abbreviations: frozenset[str] = ABBREVIATIONS
+                        ) -> int | None:
+    """The token that starts a new sentence when token `i` is a stop that ends one (after
+    closing quotes or brackets and line breaks, and only a token that can start a sentence);
+    None when `i` ends no sentence. Brackets are the caller's to weigh: the labeling rules
+    ask this too, for the stops inside a sentence."""
+    if not _ends_at(doc, i, abbreviations):
+        return None
+    j = i + 1
+    while j < len(doc) and doc[j].text in CLOSERS and doc[j].text not in OPENERS:
+        j += 1
+    while j < len(doc) and doc[j].is_space:  # line breaks of PDF text
+        j += 1
+    if j < len(doc):
+        first = doc[j].text[0]
+        if first.isupper() or first.isdigit() or doc[j].text in OPENERS:
+            return j
+    return None
+
+
 class PaleoSentencizer:
     """Rule-based sentence splitter: see the module docstring for the rules."""
 
@@ -42,32 +88,6 @@ class PaleoSentencizer:
         self.abbreviations = frozenset(
             a.lower().rstrip(".") for a in (abbreviations or DEFAULT_ABBREVIATIONS))
         self.max_paren_tokens = max_paren_tokens
-
-    def _ends_at(self, doc: Doc, i: int) -> bool:
-        """Whether token `i` is a stop that ends a sentence."""
-        token = doc[i]
-        if token.text in SENTENCE_END:
-            if i == 0:
-                return False
-            word = doc[i - 1].text
-        elif token.text.endswith(".") and len(token.text) > 1:
-            word = token.text[:-1]  # a token that kept its stop (`Mt.`, `n.`, `C.`)
-        else:
-            return False
-        if token.text in ("!", "?"):
-            return True
-        low = word.lower()
-        if low in self.abbreviations or low.rstrip(".") in self.abbreviations:
-            return False
-        if len(word) == 1 and word.isalpha():
-            return False  # initials (`G. W. Stose`) and abbreviated genera (`C. mucrora`)
-        if len(word) <= 3 and "." in word:
-            return False  # `i.e`, `U.S`
-        return True
-
-    def _starts_sentence(self, token_text: str) -> bool:
-        first = token_text[0]
-        return first.isupper() or first.isdigit() or token_text in OPENERS
 
     def __call__(self, doc: Doc) -> Doc:
         if len(doc) == 0:
@@ -86,16 +106,11 @@ class PaleoSentencizer:
                 depth -= 1
             if depth > 0 and i - opened_at > self.max_paren_tokens:
                 depth = 0  # an unclosed bracket from PDF noise must not swallow the text
-            if depth == 0 and self._ends_at(doc, i):
-                j = i + 1
-                while j < len(doc) and doc[j].text in CLOSERS and doc[j].text not in OPENERS:
-                    j += 1
-                while j < len(doc) and doc[j].is_space:  # line breaks of PDF text
-                    j += 1
-                if j < len(doc) and self._starts_sentence(doc[j].text):
-                    starts[j] = True
-                    i = j
-                    continue
+            j = next_sentence_start(doc, i, self.abbreviations) if depth == 0 else None
+            if j is not None:
+                starts[j] = True
+                i = j
+                continue
             i += 1
         # in one array: setting `token.is_sent_start` checks the whole doc for a parse on
         # every token, which made long documents cost the square of their length

@@ -19,16 +19,16 @@ import srsly
 from spacy.tokens import Doc, Span
 from spacy.util import filter_spans
 
-from ..relations import (
+from ..component.relations import (
     Relation,
     has_relations,
     negative_confidence,
     set_negative_confidence,
     set_relations,
 )
-from ..schema import Schema
+from ..component.schema import Schema
 from .docs import doc_with_boundaries, write_jsonl_atomic
-from .errors import FormatError
+from .errors import FormatError, reported
 
 
 def record_to_doc(tokenizer: Callable[[str], Doc], record: Any, path: str | Path | None = None,
@@ -165,13 +165,15 @@ def parse_lines(lines: Iterable[str], path: str | Path, errors: list[FormatError
     for n, line in enumerate(lines, start=1):
         if not line.strip():
             continue
-        try:
-            yield n, srsly.json_loads(line)
-        except ValueError as err:
-            error = FormatError(path, n, None, f"invalid JSON: {err}")
-            if errors is None:
-                raise error from None
-            errors.append(error)
+        with reported(errors):
+            yield n, _json(line, path, n)
+
+
+def _json(line: str, path: str | Path, n: int) -> Any:
+    try:
+        return srsly.json_loads(line)
+    except ValueError as err:
+        raise FormatError(path, n, None, f"invalid JSON: {err}") from None
 
 
 def read_annotations(path: str | Path, tokenizer: Callable[[str], Doc],
@@ -183,12 +185,8 @@ def read_annotations(path: str | Path, tokenizer: Callable[[str], Doc],
     it and skipped, so one bad line never stops a batch.
     """
     for n, record in iter_lines(path, errors):
-        try:
+        with reported(errors):
             yield record_to_doc(tokenizer, record, path, n, schema)
-        except FormatError as err:
-            if errors is None:
-                raise
-            errors.append(err)
 
 
 def write_annotations(docs: Iterable[Doc], path: str | Path) -> int:

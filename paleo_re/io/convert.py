@@ -18,7 +18,7 @@ from pathlib import Path
 from spacy.language import Language
 from spacy.tokens import Doc, DocBin
 
-from ..schema import DEFAULT
+from ..component.schema import DEFAULT
 from .annotations import read_annotations, write_annotations
 from .docs import check_writable, write_docbin
 from .errors import FormatError

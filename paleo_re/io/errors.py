@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 
@@ -16,3 +18,15 @@ class FormatError(ValueError):
         where = self.path + (f":{line}" if line is not None else "")
         what = f" field '{field}'" if field else ""
         super().__init__(f"{where}:{what} {msg}")
+
+
+@contextmanager
+def reported(errors: list[FormatError] | None) -> Iterator[None]:
+    """Let a `FormatError` raised inside through, or with a list append it to `errors` and
+    carry on after the block: how every reader keeps one bad line from stopping a batch."""
+    try:
+        yield
+    except FormatError as err:
+        if errors is None:
+            raise
+        errors.append(err)

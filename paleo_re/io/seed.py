@@ -37,11 +37,11 @@ from typing import Any
 
 from spacy.tokens import Doc
 
-from ..relations import Relation, has_relations, set_relations
-from ..schema import DEFAULT, NO_RELATION, Schema
+from ..component.relations import Relation, has_relations, set_relations
+from ..component.schema import DEFAULT, NO_RELATION, Schema
 from .annotations import iter_lines
 from .docs import doc_with_boundaries, write_jsonl_atomic
-from .errors import FormatError
+from .errors import FormatError, reported
 
 NO_SPACE_BEFORE = frozenset({",", ".", ";", ":", ")", "]", "?", "!", "”"})
 NO_SPACE_AFTER = frozenset({"(", "["})
@@ -229,22 +229,15 @@ def read_seed(path: str | Path, tokenizer: Callable[[str], Doc],
     sentences: dict[str, _Sentence] = {}
     for n, record in iter_lines(path, errors):
         stats["lines"] += 1
-        try:
+        with reported(errors):
             text, line = _parse_line(record, path, n)
-        except FormatError as err:
-            if errors is None:
-                raise
-            errors.append(err)
-            continue
-        sentences.setdefault(text, _Sentence(text.split(" "))).lines.append(line)
+            sentences.setdefault(text, _Sentence(text.split(" "))).lines.append(line)
     ids: Counter[str] = Counter()
     for sentence in sentences.values():
-        try:
+        doc = None
+        with reported(errors):
             doc = _sentence_to_doc(tokenizer, sentence, path, stats)
-        except FormatError as err:
-            if errors is None:
-                raise
-            errors.append(err)
+        if doc is None:
             continue
         meta = sentence.lines[0].metadata
         if "doc_id" in meta:

@@ -29,10 +29,10 @@ from typing import Any
 
 from spacy.tokens import Doc, Span
 
-from ..relations import has_relations
+from ..component.relations import has_relations
 from .annotations import iter_lines, record_to_doc
 from .docs import write_jsonl_atomic
-from .errors import FormatError
+from .errors import FormatError, reported
 
 SKIPPED_ANSWERS = frozenset({"reject", "ignore"})
 
@@ -206,14 +206,10 @@ def read_spans(path: str | Path, tokenizer: Callable[[str], Doc],
         if isinstance(answer, str) and answer in SKIPPED_ANSWERS:  # [] is not hashable
             stats[f"skipped_{answer}"] += 1
             continue
-        try:
+        with reported(errors):
             if answer != "accept":
                 raise FormatError(path, n, "answer", f"{answer!r} is not accept/reject/ignore")
             yield spans_record_to_doc(tokenizer, record, path, n)
-        except FormatError as err:
-            if errors is None:
-                raise
-            errors.append(err)
 
 
 def write_spans(docs: Iterable[Doc], path: str | Path) -> int:

@@ -25,9 +25,9 @@ from typing import Any
 
 from spacy.tokens import Doc
 
-from ..schema import Schema
+from ..component.schema import Schema
 from .annotations import iter_lines, record_to_doc
-from .errors import FormatError
+from .errors import FormatError, reported
 from .seed import plain_text
 
 
@@ -87,9 +87,5 @@ def read_standoff(path: str | Path, data: str | Path, tokenizer: Callable[[str],
     with `errors=None` the first bad line raises, with a list it is recorded and skipped."""
     sources = _Sources(Path(data))
     for n, record in iter_lines(path, errors):
-        try:
+        with reported(errors):
             yield record_to_doc(tokenizer, _resolve(record, sources, path, n), path, n, schema)
-        except FormatError as err:
-            if errors is None:
-                raise
-            errors.append(err)

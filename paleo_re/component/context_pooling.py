@@ -29,7 +29,6 @@ from spacy.util import registry
 from thinc.api import (
     ArgsKwargs,
     Model,
-    Optimizer,
     PyTorchShim,
     chain,
     list2ragged,
@@ -146,16 +145,7 @@ class PairContextScorer(torch.nn.Module):
 
 class ScorerShim(PyTorchShim):
     """A shim whose module is made from the widths in its config: the widths are known only at
-    `initialize`, and a loaded pipeline must rebuild the module before its weights go in.
-    Its update takes the component's `learn_rate_scale`, as the component's Thinc weights do."""
-
-    def finish_update(self, optimizer: Optimizer, lr_scale: float = 1.0) -> None:
-        for name, param in self._model.named_parameters():
-            if param.grad is not None:
-                data, _ = optimizer((self.id, name), torch2xp(param.data), torch2xp(param.grad),
-                                    lr_scale=lr_scale)
-                param.data = xp2torch(data, requires_grad=True, device=param.device)
-                param.grad.zero_()
+    `initialize`, and a loaded pipeline must rebuild the module before its weights go in."""
 
     def from_bytes(self, bytes_data: bytes) -> ScorerShim:
         if self._model is None:

@@ -1,6 +1,6 @@
 """Measure the labeling rules against hand-annotated gold, with the gold entities given.
 
-    python -m paleo_re.weak.measure ../shared/data/gold/dev.jsonl
+    paleo-re measure-rules ../shared/data/gold/train.jsonl
 
 prints, for each rule and for each relation label after combining the rules, how many pairs
 were predicted, how many of those are gold, the gold count, and precision / recall / F1. A
@@ -9,25 +9,25 @@ relation counts as correct only with exact head and tail offsets and the same la
 
 from __future__ import annotations
 
-import argparse
 from collections import Counter
 from collections.abc import Iterable
 from pathlib import Path
 
 import spacy
+from spacy.scorer import PRFScore
 
+from ..component.relations import relation_key
+from ..component.schema import DEFAULT, Schema
 from ..io.annotations import read_annotations
-from ..schema import DEFAULT, Schema
-from .rules import RULES, Rule, fire, label_doc
+from ..rules.labels import RULES, Rule, fire, label_doc
 
 Counts = dict[str, dict[str, float]]
 
 
 def _prf(pred: int, correct: int, gold: int) -> dict[str, float]:
-    p = correct / pred if pred else 0.0
-    r = correct / gold if gold else 0.0
-    f = 2 * p * r / (p + r) if p + r else 0.0
-    return {"predicted": pred, "correct": correct, "gold": gold, "p": p, "r": r, "f": f}
+    score = PRFScore(tp=correct, fp=pred - correct, fn=gold - correct)
+    return {"predicted": pred, "correct": correct, "gold": gold, "p": score.precision,
+            "r": score.recall, "f": score.fscore}
 
 
 def measure(path: str | Path, schema: Schema = DEFAULT,
@@ -45,7 +45,7 @@ def measure(path: str | Path, schema: Schema = DEFAULT,
         gold_n.update(rel.label for rel in doc._.relations)
         seen: set[tuple] = set()
         for head, tail, rule in fire(doc, schema, rules):
-            key = (head.start_char, head.end_char, tail.start_char, tail.end_char, rule.label)
+            key = relation_key(head, tail, rule.label)
             if (key, rule.key) in seen:
                 continue
             seen.add((key, rule.key))
@@ -77,16 +77,3 @@ def format_table(results: dict[str, Counts]) -> str:
     macro = sum(c["f"] for c in labels) / max(1, len(results["labels"]))
     lines.append(f"{'macro F1':<32}{macro:>48.3f}")
     return "\n".join(lines)
-
-
-def main(argv: list[str] | None = None) -> dict[str, Counts]:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("gold", type=Path, help="gold annotation JSONL (e.g. gold/dev.jsonl)")
-    args = parser.parse_args(argv)
-    results = measure(args.gold)
-    print(format_table(results))
-    return results
-
-
-if __name__ == "__main__":
-    main()

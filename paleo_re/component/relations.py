@@ -20,6 +20,14 @@ _KEY = ("._.", EXTENSION, None, None)
 RelationRecord = tuple[int, int, str, int, int, str, str, float]
 
 
+RelationKey = tuple[int, int, int, int, str]
+
+
+def relation_key(head: Span, tail: Span, label: str) -> RelationKey:
+    """Character offsets and label: what two relations must share to be the same fact."""
+    return head.start_char, head.end_char, tail.start_char, tail.end_char, label
+
+
 @dataclass(frozen=True)
 class Relation:
     """A directed relation between two entity spans of one doc."""
@@ -30,15 +38,8 @@ class Relation:
     score: float = 1.0
 
     @property
-    def key(self) -> tuple[int, int, int, int, str]:
-        """Character offsets and label: what two relations must share to be the same fact."""
-        return (
-            self.head.start_char,
-            self.head.end_char,
-            self.tail.start_char,
-            self.tail.end_char,
-            self.label,
-        )
+    def key(self) -> RelationKey:
+        return relation_key(self.head, self.tail, self.label)
 
     def to_record(self) -> RelationRecord:
         return (

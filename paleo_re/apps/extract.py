@@ -35,18 +35,18 @@ from typing import Any
 from spacy.language import Language
 from spacy.tokens import Doc, Span
 
-from .io.annotations import iter_lines, parse_lines
-from .io.docs import atomic_path, check_writable, write_jsonl_atomic
-from .io.errors import FormatError
-from .io.spans import write_spans
-from .io.text import ADVICE, decode, detect_encoding, without_controls
-from .relations import Relation, set_relations
+from ..component.relations import Relation, set_relations
+from ..io.annotations import iter_lines, parse_lines
+from ..io.docs import atomic_path, check_writable, write_jsonl_atomic
+from ..io.errors import FormatError
+from ..io.spans import write_spans
+from ..io.text import ADVICE, decode, detect_encoding, without_controls
 
 TEXT_SUFFIXES = {".txt", ".md"}
 PDF_SUFFIXES = {".pdf"}
 JSONL_SUFFIXES = {".jsonl"}
 FORMATS = ("jsonl", "csv")
-BACKENDS = ("local", "dask")  # dask: `paleo_re.distributed`
+BACKENDS = ("local", "dask")  # dask: `paleo_re.apps.distributed`
 
 # The flat column order of the CSV output; `row_to_csv` / `csv_to_row` convert.
 CSV_COLUMNS = ("doc_id", "head", "head_label", "head_start", "head_end", "label", "tail",
@@ -509,7 +509,7 @@ def extract(nlp: Language, paths: Iterable[Path], output: Path, batch_size: int 
     interrupted.
 
     `backend="dask"` runs the same extraction on a Dask cluster, `nlp` may then also be a
-    pipeline name or path; `cluster` are the options of `paleo_re.distributed.extract_dask`
+    pipeline name or path; `cluster` are the options of `paleo_re.apps.distributed.extract_dask`
     (`workers`, `address`, `gpu`, `partition_size`).
     """
     if backend not in BACKENDS:

@@ -3,7 +3,7 @@
 The same fact is written many ways across papers ("Wheeler Fm.", "wheeler formation",
 "Whee-ler Formation"), so entities are merged on a normalised key (`normalise`): Unicode NFKC,
 soft and line-break hyphens removed, whitespace collapsed, case folded, a leading "the"
-dropped, and stratigraphic abbreviations expanded (`ABBREVIATIONS`: Fm -> Formation,
+dropped, and stratigraphic abbreviations expanded (`UNIT_ABBREVIATIONS`: Fm -> Formation,
 Mbr -> Member, Gp -> Group, ...). A node is (entity type, key); it is shown under its most
 frequent surface form, expanded. An edge is (head node, relation label, tail node) and carries
 how many triples support it, from how many documents, and their max and mean score.
@@ -21,7 +21,7 @@ RDF vocabulary (namespace `VOCAB`, prefix `paleo`; entities live under `ENTITY`)
   `rdf:subject`, `rdf:predicate`, `rdf:object`) with `paleo:support` (triples),
   `paleo:documentCount`, `paleo:maxScore`, `paleo:meanScore` and `paleo:document` (each
   document id);
-- a time unit the time scale knows (`paleo_re.timescale`) is also a W3C OWL-Time
+- a time unit the time scale knows (`paleo_re.apps.timescale`) is also a W3C OWL-Time
   `time:ProperInterval` with `paleo:interval` (its normalised name): `time:hasBeginning` and
   `time:hasEnd` are `time:Instant`s whose `time:inTimePosition` is a `time:TimePosition` with
   `time:numericPosition` (Ma, an `xsd:decimal`) and `time:hasTRS` the "Ma" reference system
@@ -46,19 +46,12 @@ from urllib.parse import quote
 
 import networkx as nx
 
-from .io.docs import atomic_path
+from ..entities.lexicon import UNIT_ABBREVIATIONS
+from ..io.docs import atomic_path
 
 VOCAB = "urn:paleo-re:vocab#"
 ENTITY = "urn:paleo-re:entity:"
 MA_TRS = "http://resource.geosciml.org/classifier/cgi/geologicage/ma"
-
-# lowercase abbreviation (without its period) -> expansion
-ABBREVIATIONS: dict[str, str] = {
-    "fm": "Formation", "fms": "Formations", "mbr": "Member", "mb": "Member",
-    "gp": "Group", "grp": "Group", "sgp": "Supergroup", "ls": "Limestone",
-    "lst": "Limestone", "sh": "Shale", "ss": "Sandstone", "sst": "Sandstone",
-    "dol": "Dolomite", "qtz": "Quartzite", "mt": "Mount", "mts": "Mountains",
-}
 
 ENTITY_CLASSES: dict[str, str] = {
     "TAXON": "Taxon", "STRAT": "StratigraphicUnit", "CHRONO": "ChronostratigraphicUnit",
@@ -66,7 +59,7 @@ ENTITY_CLASSES: dict[str, str] = {
 }
 
 _HYPHEN_BREAK = re.compile(r"(\w)[-\u2010]\s+(\w)")
-_ABBREV = re.compile(r"\b(" + "|".join(sorted(ABBREVIATIONS, key=len, reverse=True))
+_ABBREV = re.compile(r"\b(" + "|".join(sorted(UNIT_ABBREVIATIONS, key=len, reverse=True))
                      + r")\b\.?", re.IGNORECASE)
 
 
@@ -81,7 +74,7 @@ def display_name(name: str) -> str:
     name = re.sub(r"\s+", " ", name).strip(" .,;:")
     name = re.sub(r"^the\s+", "", name, flags=re.IGNORECASE)
     # Only expand abbreviations after a first word: "Co" alone may be a name, "Mt Stephen" not
-    return _ABBREV.sub(lambda m: ABBREVIATIONS[m.group(1).lower()]
+    return _ABBREV.sub(lambda m: UNIT_ABBREVIATIONS[m.group(1).lower()]
                        if m.start() > 0 or len(name.split()) > 1 else m.group(0), name)
 
 

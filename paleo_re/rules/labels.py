@@ -19,223 +19,41 @@ shared by every rule and act as vetoes before any rule is asked:
 Each rule's `confidence` is its precision measured on the gold dev set, lowered because the
 rules were written while looking at that set (a rule that fired only a handful of times gets
 0.75), and it becomes the `score` of the `Relation` it produces; when several rules fire on
-one pair the highest confidence wins. Re-measure with `python -m paleo_re.weak.measure`.
+one pair the highest confidence wins. Re-measure with
+`paleo-re measure-rules`.
 """
 
 from __future__ import annotations
 
-import bisect
+import hashlib
+import inspect
+import sys
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 from spacy.tokens import Doc, Span
 
-from ..candidates import CandidateGenerator
-from ..relations import Relation, set_relations
-from ..schema import DEFAULT, Schema
-
-# --- word lists -------------------------------------------------------------------------------
-
-# Words that turn a statement into a negated, contrasted or comparative one.
-VETO_WORDS = frozenset({
-    "not", "no", "nor", "never", "neither", "absent", "absence", "lacking", "lacks", "without",
-    "unlike", "contrast", "compared", "compare", "comparison", "similar", "similarity",
-    "similarities", "resembles", "resemble", "resembling", "resemblance", "differs", "differ",
-    "differing", "except", "excluding", "doubtful", "questionable", "possibly", "perhaps",
-    "questionably", "supposedly",
-})
-# Veto words that also negate when they come just before the head (`Unlike X, ...`).
-HEAD_VETO_WORDS = frozenset({"unlike", "not", "nor", "without", "contrast", "compared",
-                             "excluding"})
-# Words that close one statement and open another.
-BREAK_WORDS = frozenset({";", "whereas", "but", "although", "though", "while", "however"})
-# Outside brackets these start a caption, a heading or a list label (`FIGURE 5—`, `Type:`).
-CAPTION_BREAKS = frozenset({":", "figure", "fig", "figs", "table", "plate", "pl"})
-# Verbs and relativisers that start a new clause: a preposition does not reach past them.
-CLAUSE_WORDS = frozenset({
-    "is", "are", "was", "were", "be", "been", "being", "has", "have", "had", "which", "that",
-    "where", "who", "shows", "show", "showing", "indicates", "indicate", "indicating",
-    "suggests", "suggest", "provides", "provide", "belongs", "belong", "correspond",
-    "corresponds", "represents", "represent", "appears", "appear", "seems", "seem", "includes",
-    "include", "overlies", "overlie", "overlying", "underlies", "underlie", "underlying",
-    "overlain", "underlain", "above", "below", "beneath", "succeeded", "preceded", "replaced",
-    "equivalent", "correlated", "correlates", "correlate", "coeval", "thus", "hence",
-    "confirm", "confirms", "supports", "support", "defines", "define", "may", "can",
-    "held", "housed", "deposited", "stored", "kept", "repository", "museum", "university",
-    "institute", "survey", "published", "publishing", "press",
-})
-# Words that make a place the home of a collection or a distance reference, not a find spot.
-NOT_FIND_SPOT = frozenset({
-    "held", "housed", "deposited", "stored", "kept", "repository", "museum", "university",
-    "institute", "survey", "km", "mi", "miles", "kilometres", "kilometers",
-})
-# Abbreviations whose full stop does not end a sentence.
-ABBREVIATIONS = frozenset({
-    "fig", "figs", "pl", "pls", "p", "pp", "e", "g", "i", "al", "sp", "spp", "cf", "aff", "gen",
-    "nov", "n", "ca", "approx", "vol", "v", "no", "ed", "eds", "fm", "mt", "st", "loc", "coll",
-})
-# Tokens allowed between two taxa of one coordinated list (`A, B and C`, `A (Author, 1900)`).
-LIST_GLUE = frozenset({
-    ",", "and", "or", "&", "(", ")", "[", "]", "?", "/", "-", "–", ".", "et", "al", "sp", "spp",
-    "nov", "gen", "n", "cf", "aff", "type", "species", "genus", "genera", "including", "new",
-    "the", "its", "both", "also", "as", "well", "in", "associated", "other", "related",
-})
-# Quantifiers and adjectives allowed between `contains` and the taxa it introduces.
-YIELD_FILLERS = frozenset({
-    "scarce", "rare", "abundant", "common", "numerous", "many", "several", "few", "some", "the",
-    "a", "an", "diverse", "well-preserved", "fragmentary", "poorly", "well", "preserved",
-    "rich", "sparse", "occasional", "fossils", "of", "fauna", "faunas", "excellently",
-    "exceptionally", "genera", "species", "genus", "taxa", "index", "fossil",
-})
-YIELD_VERBS = frozenset({"yields", "yielded", "yielding", "yield", "contains", "contained",
-                         "containing", "contain", "includes", "included", "including", "include"})
-OCCUR_VERBS = frozenset({"found", "occurs", "occur", "occurred", "known", "recorded", "ranges",
-                         "range", "present", "common", "described", "reported", "collected"})
-# `X to Y` after these words is a restriction (`restricted to the Y Zone`).
-RESTRICT_WORDS = frozenset({"restricted", "confined", "limited", "endemic"})
-# `X fauna of the Y Formation`.
-FAUNA_WORDS = frozenset({"fauna", "faunas", "assemblage", "assemblages", "biota", "faunule"})
-
-# Rank of a unit within its hierarchy, read from the unit's head word. A unit is part_of another
-# only within one hierarchy: a zone inside a formation is not a rock subdivision.
-LITHO_RANK = {"bed": 1, "beds": 1, "member": 2, "members": 2, "mbr": 2, "formation": 3,
-              "formations": 3, "fm": 3, "group": 4, "supergroup": 5}
-BIO_RANK = {"subzone": 1, "subzones": 1, "zone": 2, "zones": 2, "biozone": 2, "biozones": 2,
-            "superzone": 3}
-# Lithology words name a formation-level unit unless a rank word follows them.
-LITHOLOGY = frozenset({"shale", "limestone", "sandstone", "dolomite", "quartzite",
-                       "conglomerate", "greywacke", "dolostone", "siltstone", "mudstone"})
-
-PRE_CAP = 15   # plain words allowed between the head and the preposition
-POST_CAP = 12  # plain words allowed between the preposition and the tail
-
-
-# --- per-doc context --------------------------------------------------------------------------
-
-
-class Context:
-    """Token-level facts about one doc that every rule reads: lower-cased words, which entity
-    (if any) covers each token, parenthesis depth and statement breaks."""
-
-    def __init__(self, doc: Doc):
-        self.doc = doc
-        self.lower = [t.lower_ for t in doc]
-        # doc.ents builds new Span objects on every access: read it once, in order, so that
-        # a lookup costs a bisection instead of a pass over every entity of the document
-        self.ents: list[Span] = list(doc.ents)
-        self._ent_starts = [ent.start for ent in self.ents]
-        self.ent_at: list[Span | None] = [None] * len(doc)
-        for ent in self.ents:
-            for i in range(ent.start, ent.end):
-                self.ent_at[i] = ent
-        # Depth counts matched brackets only: an unclosed `(` in broken PDF text must not
-        # swallow the rest of the sentence.
-        delta = [0] * (len(doc) + 1)
-        stack: list[int] = []
-        for t in doc:
-            if t.text in ("(", "["):
-                stack.append(t.i)
-            elif t.text in (")", "]") and stack:
-                opener = stack.pop()
-                delta[opener + 1] += 1
-                delta[t.i] -= 1
-        self.depth: list[int] = []
-        depth = 0
-        for i in range(len(doc)):
-            depth += delta[i]
-            self.depth.append(depth)
-        self.is_break = [self._is_break(i) for i in range(len(doc))]
-
-    def _is_break(self, i: int) -> bool:
-        if self.ent_at[i] is not None:
-            return False
-        text = self.doc[i].text
-        if text == ";" and self.depth[i] > 0:
-            return False  # `Europe (Author, 1957; Author, 1999)`: a citation list
-        if self.lower[i] in BREAK_WORDS:
-            return True
-        if self.lower[i] in CAPTION_BREAKS and self.depth[i] == 0:
-            return True
-        if text in (".", "?", "!") and i + 1 < len(self.doc):
-            prev = self.lower[i - 1] if i > 0 else ""
-            first_alpha = next((c for c in self.doc[i + 1].text if c.isalpha()), "")
-            short = len(prev) <= 2 or prev in ABBREVIATIONS or prev.isdigit()
-            return not short and first_alpha.isupper()
-        return False
-
-    def plain(self, start: int, end: int) -> list[int]:
-        """Indices of tokens in [start, end) that belong to no entity."""
-        return [i for i in range(start, end) if self.ent_at[i] is None]
-
-    def content(self, start: int, end: int) -> list[int]:
-        """Plain tokens of [start, end) that carry words: not punctuation, articles or `and`,
-        and not inside a parenthesis opened in the range (citations, sub-lists)."""
-        base = self.depth[start] if start < len(self.doc) else 0
-        return [i for i in self.plain(start, end)
-                if self.depth[i] <= base and not self.doc[i].is_punct
-                and self.lower[i] not in ("and", "or", "the", "a", "an")]
-
-    def ents_between(self, start: int, end: int) -> list[Span]:
-        """Entities inside the token range [start, end)."""
-        first = bisect.bisect_left(self._ent_starts, start)
-        last = bisect.bisect_left(self._ent_starts, end, lo=first)
-        return [e for e in self.ents[first:last] if e.end <= end]
-
-
-def _ordered(head: Span, tail: Span) -> tuple[Span, Span]:
-    return (head, tail) if head.start < tail.start else (tail, head)
-
-
-def _gap_is_glue(ctx: Context, start: int, end: int, base_depth: int,
-                 allow: str | None = None) -> bool:
-    """Whether tokens [start, end) may separate two names of one coordinated list: commas,
-    `and`, bracketed citations, and at most two capitalised words (an author) outside them.
-    With `allow`, entities of that label may sit in the gap too (the rest of the list)."""
-    authors = 0
-    for i in range(start, end):
-        tok = ctx.doc[i]
-        ent = ctx.ent_at[i]
-        if ent is not None and ent.label_ == allow:
-            continue
-        if ent is not None or ctx.is_break[i]:
-            return False
-        if ctx.depth[i] > base_depth:
-            continue
-        if ctx.lower[i] in LIST_GLUE or tok.is_digit or (tok.is_punct and tok.text != ":"):
-            continue
-        if tok.text[:1].isupper():
-            authors += 1
-            continue
-        return False
-    return authors <= 2
-
-
-def _coordinated(ctx: Context, first: Span, spans: list[Span]) -> bool:
-    """Whether `spans` (same-type entities after `first`) continue a list started by `first`:
-    only list glue (commas, `and`, author citations in brackets) may separate them."""
-    prev = first
-    for span in spans:
-        if not _gap_is_glue(ctx, prev.end, span.start, ctx.depth[first.start]):
-            return False
-        prev = span
-    return True
-
-
-# --- shared vetoes ----------------------------------------------------------------------------
-
-
-def vetoed(ctx: Context, head: Span, tail: Span) -> bool:
-    """Negation, contrast or a statement break between the pair, or negation right before the
-    head, removes the pair from every rule."""
-    first, second = _ordered(head, tail)
-    for i in ctx.plain(first.end, second.start):
-        if ctx.lower[i] in VETO_WORDS or ctx.is_break[i]:
-            return True
-    if ctx.doc[second.start - 1].text == "?":
-        return True  # `Australia (western Queensland, ? Tasmania)`: a questioned record
-    window = ctx.lower[max(0, first.start - 3):first.start]
-    return any(w in HEAD_VETO_WORDS for w in window)
-
+from ..component.candidates import CandidateGenerator
+from ..component.relations import Relation, set_relations
+from ..component.schema import DEFAULT, Schema
+from . import context, lexicon
+from .context import Context, coordinated, gap_is_glue, vetoed
+from .lexicon import (
+    BIO_RANK,
+    CITATION_WORDS,
+    CLAUSE_WORDS,
+    FAUNA_WORDS,
+    LITHO_RANK,
+    LITHOLOGY,
+    NOT_FIND_SPOT,
+    OCCUR_VERBS,
+    POST_CAP,
+    PRE_CAP,
+    RESTRICT_WORDS,
+    VETO_WORDS,
+    YIELD_FILLERS,
+    YIELD_VERBS,
+)
 
 # --- preposition reach ------------------------------------------------------------------------
 
@@ -261,7 +79,7 @@ def _is_in_trigger(ctx: Context, i: int, head_end: int) -> bool:
     if word == "of":
         # `X fauna of Y`, and `X of the Y Formation` / titles `Trilobites of the Y Group`
         head_label = ctx.ent_at[head_end - 1].label_  # type: ignore[union-attr]
-        return prev in FAUNA_WORDS or _gap_is_glue(ctx, head_end, i, ctx.depth[head_end - 1],
+        return prev in FAUNA_WORDS or gap_is_glue(ctx, head_end, i, ctx.depth[head_end - 1],
                                                    allow=head_label)
     return False
 
@@ -298,7 +116,7 @@ def _reaches(ctx: Context, head: Span, tail: Span,
     if len(ctx.content(head.end, trig)) > PRE_CAP:
         return False
     same = [e for e in ctx.ents_between(head.end, trig) if e.label_ == head.label_]
-    return _coordinated(ctx, head, same)
+    return coordinated(ctx, head, same)
 
 
 def _parenthetical(ctx: Context, span: Span) -> bool:
@@ -363,7 +181,7 @@ def catalogue_entry(ctx: Context, head: Span, tail: Span) -> bool:
             continue
         if tok.is_punct or tok.is_digit or ctx.depth[i] > ctx.depth[head.start]:
             continue
-        if not any(ch.isalpha() for ch in tok.text) or ctx.lower[i] in ABBREVIATIONS:
+        if not any(ch.isalpha() for ch in tok.text) or ctx.lower[i] in CITATION_WORDS:
             continue
         if not seen_comma and tok.text[:1].isupper() and (not between or i < between[0].start):
             continue  # the author after the name
@@ -391,7 +209,7 @@ def yields(ctx: Context, head: Span, tail: Span) -> bool:
         return False
     if not taxa:
         return True
-    return _coordinated(ctx, taxa[0], [*taxa[1:], head])
+    return coordinated(ctx, taxa[0], [*taxa[1:], head])
 
 
 def in_place_first(ctx: Context, head: Span, tail: Span) -> bool:
@@ -591,6 +409,15 @@ RULES: tuple[Rule, ...] = (
     Rule("member_of", "part_of", 0.9, member_of),
     Rule("paren_member", "part_of", 0.75, paren_member),
 )
+
+
+def rules_fingerprint() -> str:
+    """A hash of the labeling rules' source (cue words, context, rules and their table): it
+    changes whenever what the rules say may change."""
+    digest = hashlib.sha256()
+    for module in (lexicon, context, sys.modules[__name__]):
+        digest.update(inspect.getsource(module).encode("utf8"))
+    return digest.hexdigest()[:16]
 
 
 # --- applying the rules ---------------------------------------------------------------------------

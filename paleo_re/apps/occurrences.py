@@ -30,7 +30,7 @@ from typing import Any
 
 import networkx as nx
 
-from .entities.lexicon import ROCK_HEADS, ZONE_HEADS
+from ..entities.lexicon import ROCK_HEADS, ZONE_HEADS
 from .extract import defuse, write_table
 from .graph import build_graph
 from .timescale import Age, resolve

@@ -1,9 +1,10 @@
 """Per-label decision thresholds tuned on held-out annotated docs (never the real dev set),
 stored in the relation extractor's config so the packaged pipeline carries them.
 
-The decision rule (`RelationExtractor.decide`) keeps a pair's most probable fitting label when
-its probability reaches that label's threshold, so each label's threshold only decides among
-the pairs whose best label it is, and the labels can be tuned one at a time, exactly.
+The decision rule (`paleo_re.component.decision.decide`) keeps a pair's most probable fitting
+label when its probability reaches that label's threshold, so each label's threshold only
+decides among the pairs whose best label it is, and the labels can be tuned one at a time,
+exactly.
 """
 
 from __future__ import annotations
@@ -12,11 +13,14 @@ from collections.abc import Iterable, Sequence
 
 import numpy
 from spacy.language import Language
+from spacy.scorer import PRFScore
 from spacy.training import Example
 from wasabi import msg
 
-from .evaluate import pipes_off_for_gold_ents
-from .pipe import get_relation_extractor
+from ..component.decision import decide, split_by_doc, type_pairs
+from ..component.gold_ents import run_with_gold_ents
+from ..component.pipe import get_relation_extractor
+from ..component.relations import relation_key
 
 GRID = tuple(round(float(x), 2) for x in numpy.arange(0.1, 0.95, 0.05))
 
@@ -38,9 +42,7 @@ def best_threshold(probs: numpy.ndarray, correct: numpy.ndarray, n_gold: int,
     for t in grid:
         kept = probs >= t
         tp = int((kept & correct).sum())
-        p = tp / max(int(kept.sum()), 1)
-        r = tp / n_gold
-        scores.append((float(t), 2 * p * r / (p + r) if p + r else 0.0))
+        scores.append((float(t), PRFScore(tp=tp, fp=int(kept.sum()) - tp, fn=n_gold - tp).fscore))
     top = max(f for _, f in scores)
     se = (top * (1.0 - top) / n_gold) ** 0.5
     near = [(t, f) for t, f in scores if f >= top - se]
@@ -63,29 +65,26 @@ def tune_thresholds(nlp: Language, examples: Iterable[Example], name: str = "rel
     without gold relations in `examples` keeps its current threshold (F1 reported as -1)."""
     pipe = get_relation_extractor(nlp, name)
     examples = list(examples)
-    with nlp.select_pipes(disable=pipes_off_for_gold_ents(nlp, name)):
-        docs = list(nlp.pipe(eg.reference.copy() for eg in examples))
+    docs = list(run_with_gold_ents(nlp, (eg.reference for eg in examples), upto=name))
     all_pairs, scores = pipe.predict(docs)
-    probs = pipe.model.ops.to_numpy(scores)[:, 1:]
-    labels = pipe.labels
-    best, prob, correct, i = [], [], [], 0
-    for eg, pairs in zip(examples, all_pairs):
+    schema, labels = pipe.schema, pipe.labels
+    best, prob, correct = [], [], []
+    for eg, pairs, probs in zip(examples, all_pairs,
+                                split_by_doc(all_pairs, pipe.model.ops.to_numpy(scores))):
         gold = {rel.key for rel in eg.reference._.relations}
-        b, p, _ = pipe.decide(pairs, probs[i:i + len(pairs)])
-        i += len(pairs)
+        b, p, _ = decide(schema, type_pairs(pairs), probs, pipe.label_thresholds)
         best.extend(b)
         prob.extend(p)
-        correct.extend((h.start_char, h.end_char, t.start_char, t.end_char, labels[k]) in gold
-                       for (h, t), k in zip(pairs, b))
+        correct.extend(relation_key(h, t, labels[k]) in gold for (h, t), k in zip(pairs, b))
     n_gold = [sum(rel.label == label for eg in examples for rel in eg.reference._.relations)
-               for label in labels]
+              for label in labels]
     tuned = tune_per_label(numpy.asarray(best), numpy.asarray(prob), numpy.asarray(correct),
                            n_gold, grid, anchor=pipe.cfg["threshold"])
     result = {}
-    for label, found in zip(labels, tuned):
+    for label, found, current in zip(labels, tuned, pipe.label_thresholds):
         if found is None:
             msg.warn(f"No held-out '{label}' relations: its threshold stays as it is")
-            found = (pipe.threshold_for(label), -1.0)
+            found = (float(current), -1.0)
         result[label] = found
     return result
 

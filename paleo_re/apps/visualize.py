@@ -26,7 +26,7 @@ from typing import Any
 from spacy import displacy
 from spacy.tokens import Doc
 
-from .relations import Relation
+from ..component.relations import Relation
 
 CHROMIUM_NAMES = ("chromium", "chromium-browser", "google-chrome", "chrome")
 ENTITY_COLORS = {"TAXON": "#7aecec", "STRAT": "#feca74", "CHRONO": "#c887fb", "LOC": "#ff9561"}

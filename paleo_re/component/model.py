@@ -33,7 +33,7 @@ def build_relation_model(
     `candidates` is a `Ragged` of int rows (head start, head end, tail start, tail end,
     type-pair index, then any rule votes), token offsets within each doc, one segment per
     doc. The layers after the first map (token vectors as a `Ragged`, candidates) to scores:
-    `scoring_head` chains them, to train on cached encoder outputs (`paleo_re.head_training`).
+    `scoring_head` chains them, to train on cached encoder outputs (`paleo_re.training.head`).
     """
     output_layer = Softmax(nO=nO)
     model = chain(

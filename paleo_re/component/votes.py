@@ -7,12 +7,14 @@ the tail, list coordination, brackets). Given the votes as features, the head le
 hand-labelled corpus how far to trust each label's rules and still scores the pairs no rule
 covers (docs/ablation.md measures the difference).
 
-The votes are what the rules in `paleo_re.weak.rules` say now: a model trained before the
-rules change reads different inputs after, so retrain it.
+The votes are what the rules in `paleo_re.rules` say now: a model trained before the rules
+change reads different inputs after. The extractor stores the rules' fingerprint when it is
+initialized and warns at load when the installed rules differ; retrain it then.
 """
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
 from typing import Protocol, runtime_checkable
 
@@ -21,8 +23,8 @@ from spacy.tokens import Doc, Span
 from spacy.util import registry
 from thinc.types import Ints2d
 
+from ..rules.labels import RULES, Context, fire_on, rules_fingerprint, vetoed
 from .schema import Schema
-from .weak.rules import RULES, Context, fire_on, vetoed
 
 
 @runtime_checkable
@@ -36,6 +38,23 @@ class Votes(Protocol):
     def width(self, schema: Schema) -> int:
         ...
 
+    def fingerprint(self) -> str | None:
+        """Identifies what the votes are computed from (None: nothing that changes)."""
+        ...
+
+
+logger = logging.getLogger(__name__)
+
+
+def check_fingerprint(votes: Votes | None, trained: str | None, name: str) -> None:
+    """Warn when a loaded model's votes were computed by other rules than the installed ones
+    (a model saved without a fingerprint is not checked)."""
+    now = votes.fingerprint() if votes is not None else None
+    if trained is not None and now != trained:
+        logger.warning("'%s' was trained with other labeling rules than the installed ones "
+                       "(rules fingerprint %s, installed %s): its rule votes differ from what "
+                       "it learned from; retrain it for these rules", name, trained, now)
+
 
 class RuleVotes:
     """One 0/1 column per schema label: whether a rule for that label fires on the pair; with
@@ -48,6 +67,9 @@ class RuleVotes:
 
     def width(self, schema: Schema) -> int:
         return len(schema.labels) + self.veto
+
+    def fingerprint(self) -> str:
+        return rules_fingerprint()
 
     def __call__(self, doc: Doc, pairs: Sequence[tuple[Span, Span]], schema: Schema) -> Ints2d:
         votes = numpy.zeros((len(pairs), self.width(schema)), dtype="int32")

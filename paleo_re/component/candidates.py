@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
 import numpy
 from spacy.tokens import Doc, Span
@@ -17,10 +18,13 @@ from thinc.types import Ints2d, Ragged
 
 from .schema import Schema
 
+if TYPE_CHECKING:  # votes read the labeling rules, which enumerate candidates themselves
+    from .votes import Votes
+
 logger = logging.getLogger(__name__)
 
 # Columns of the candidate array handed to the model; any further columns are the pair's
-# rule votes (`paleo_re.votes`).
+# rule votes (`paleo_re.component.votes`).
 HEAD_START, HEAD_END, TAIL_START, TAIL_END, TYPE_PAIR = range(5)
 N_COLUMNS = 5
 
@@ -132,3 +136,21 @@ def candidates_to_ragged(ops, arrays: Iterable[Ints2d], width: int = N_COLUMNS) 
     lengths = numpy.asarray([len(a) for a in arrays], dtype="int32")
     data = numpy.concatenate(arrays) if arrays else numpy.zeros((0, width), dtype="int32")
     return Ragged(ops.asarray2i(data), ops.asarray1i(lengths))
+
+
+def featurize(doc: Doc, pairs: list[tuple[Span, Span]], schema: Schema,
+              votes: Votes | None = None) -> Ints2d:
+    """The model's input rows for `doc`'s candidate `pairs`: offsets, type pair, and the
+    pair's `votes` columns when there are any."""
+    array = pairs_to_array(pairs, schema)
+    if votes is None:
+        return array
+    return numpy.hstack([array, votes(doc, pairs, schema).astype("int32")])
+
+
+def featurize_batch(ops, docs: Iterable[Doc], all_pairs: Iterable[list[tuple[Span, Span]]],
+                    schema: Schema, votes: Votes | None = None) -> Ragged:
+    """The model's candidate input for a batch: one segment of rows per doc."""
+    width = N_COLUMNS + (votes.width(schema) if votes is not None else 0)
+    return candidates_to_ragged(ops, [featurize(doc, pairs, schema, votes)
+                                      for doc, pairs in zip(docs, all_pairs)], width)

@@ -14,13 +14,16 @@ from collections.abc import Sequence
 from typing import Any
 
 import numpy
+from spacy.scorer import PRFScore
 from thinc.api import Model, fix_random_seed, noop
 
-from .candidates import N_COLUMNS, TYPE_PAIR
-from .head_training import EncodedDocs, model_inputs, train_head
-from .model import build_pair_features, build_relation_model, scoring_head
-from .pipe import RelationExtractor
-from .thresholds import tune_per_label
+from ..component.candidates import N_COLUMNS, TYPE_PAIR
+from ..component.decision import decide, fitting_probs
+from ..component.model import build_pair_features, build_relation_model, scoring_head
+from ..component.pipe import RelationExtractor
+from ..component.schema import Schema
+from ..training.head import EncodedDocs, model_inputs, train_head
+from ..training.thresholds import tune_per_label
 
 VARIANTS: dict[str, dict[str, Any]] = {
     "head + tail + context + types + distance + rule votes and veto (default)": {},
@@ -54,15 +57,13 @@ def first_votes(data: EncodedDocs, n: int) -> EncodedDocs:
                        data.truth, data.weight)
 
 
-def predict(head: Model, pipe: RelationExtractor, data: EncodedDocs
-            ) -> tuple[numpy.ndarray, numpy.ndarray, numpy.ndarray]:
-    """(label probabilities with unfitting labels at -1, truth, weight), one row per pair."""
+def predict(head: Model, schema: Schema, data: EncodedDocs
+            ) -> tuple[list[tuple[str, str]], numpy.ndarray, numpy.ndarray, numpy.ndarray]:
+    """(type pair, label probabilities, truth, weight), one row per pair."""
     probs = [head.ops.to_numpy(head.predict(model_inputs(data, [i], head.ops)))[:, 1:]
              for i in range(len(data))]
-    allowed = pipe.allowed_labels()
-    fits = numpy.asarray([allowed[pipe.schema.type_pairs[k]] for c in data.candidates
-                          for k in c[:, TYPE_PAIR]])
-    return (numpy.where(fits, numpy.concatenate(probs), -1.0), numpy.concatenate(data.truth),
+    pairs = [schema.type_pairs[k] for c in data.candidates for k in c[:, TYPE_PAIR]]
+    return (pairs, numpy.concatenate(probs), numpy.concatenate(data.truth),
             numpy.concatenate(data.weight))
 
 
@@ -80,32 +81,37 @@ def auc(scores: numpy.ndarray, positive: numpy.ndarray) -> float:
 def score_variant(head: Model, pipe: RelationExtractor, held_out: EncodedDocs,
                   dev: EncodedDocs) -> dict[str, dict[str, float]]:
     """Per label: F1 on `dev` at the threshold tuned on `held_out`, and AUC on `dev`."""
-    labels = pipe.labels
-    held = _decisions(*predict(head, pipe, held_out), len(labels))
-    tuned = tune_per_label(*held, anchor=pipe.cfg["threshold"])
-    probs, truth, weight = predict(head, pipe, dev)
-    best, prob, correct, n_gold = _decisions(probs, truth, weight, len(labels))
+    schema, default = pipe.schema, pipe.cfg["threshold"]
+    tuned = tune_per_label(*_decisions(schema, *predict(head, schema, held_out)),
+                           anchor=default)
+    thresholds = numpy.asarray([found[0] if found else default for found in tuned])
+    pairs, probs, truth, weight = predict(head, schema, dev)
+    best, prob, correct, n_gold = _decisions(schema, pairs, probs, truth, weight)
+    kept = prob >= thresholds[best]
+    fitting = fitting_probs(schema, pairs, probs)
     result = {}
-    for k, label in enumerate(labels):
-        threshold = tuned[k][0] if tuned[k] else pipe.cfg["threshold"]
-        kept = (best == k) & (prob >= threshold)
-        tp = int((kept & correct).sum())
-        f1 = 2 * tp / (int(kept.sum()) + n_gold[k]) if n_gold[k] else 0.0
-        fits = (probs[:, k] >= 0) & (weight > 0)
-        result[label] = {"f": f1, "auc": auc(probs[fits, k], truth[fits] == k + 1),
-                         "threshold": threshold}
+    for k, label in enumerate(schema.labels):
+        mine = kept & (best == k)
+        tp = int((mine & correct).sum())
+        fits = (fitting[:, k] >= 0) & (weight > 0)
+        result[label] = {
+            "f": PRFScore(tp=tp, fp=int(mine.sum()) - tp, fn=n_gold[k] - tp).fscore,
+            "auc": auc(fitting[fits, k], truth[fits] == k + 1),
+            "threshold": float(thresholds[k])}
     return result
 
 
-def _decisions(probs: numpy.ndarray, truth: numpy.ndarray, weight: numpy.ndarray, n_labels: int
+def _decisions(schema: Schema, pairs: list[tuple[str, str]], probs: numpy.ndarray,
+               truth: numpy.ndarray, weight: numpy.ndarray
                ) -> tuple[numpy.ndarray, numpy.ndarray, numpy.ndarray, list[int]]:
     """Over the pairs with known truth: each one's best fitting label, its probability,
     whether it is right; and the number of gold pairs per label."""
     known = weight > 0
-    probs, truth = probs[known], truth[known]
-    best = probs.argmax(axis=1)
-    return (best, probs[numpy.arange(len(best)), best], truth == best + 1,
-            [int((truth == k + 1).sum()) for k in range(n_labels)])
+    best, prob, _ = decide(schema, [p for p, k in zip(pairs, known) if k], probs[known],
+                           numpy.zeros(len(schema.labels)))
+    truth = truth[known]
+    return (best, prob, truth == best + 1,
+            [int((truth == k + 1).sum()) for k in range(len(schema.labels))])
 
 
 def ablate(pipe: RelationExtractor, train: EncodedDocs, held_out: EncodedDocs, dev: EncodedDocs,

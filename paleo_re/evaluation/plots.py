@@ -8,13 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from .schema import NO_RELATION
-
-
-def matrix_labels(matrix: dict[str, dict[str, int]]) -> list[str]:
-    """Every label seen as gold or predicted, NO_RELATION last (as in the report's table)."""
-    return sorted({*matrix, *(p for row in matrix.values() for p in row)},
-                  key=lambda x: (x == NO_RELATION, x))
+from ..component.scorer import matrix_labels
 
 
 def plot_confusion(matrix: dict[str, dict[str, int]], path: Path, title: str = "") -> Path:

@@ -13,30 +13,9 @@ from spacy.scorer import PRFScore
 from spacy.tokens import Doc
 from spacy.training import Example
 
-from .io.annotations import read_annotations
-from .relations import set_relations
-from .schema import NO_RELATION
-from .scorer import confusion_matrix, score_relations
-
-
-def entity_pipes(nlp: Language) -> list[str]:
-    """Components that set `doc.ents` (a `span_ruler` does when it annotates ents, though its
-    factory metadata does not say so)."""
-    return [name for name, pipe in nlp.pipeline
-            if "doc.ents" in nlp.get_pipe_meta(name).assigns
-            or getattr(pipe, "annotate_ents", False)]
-
-
-def pipes_off_for_gold_ents(nlp: Language, name: str) -> list[str]:
-    """The components to disable to run what comes before `name` on docs that already carry
-    gold entities: the entity recognisers, `name` and everything after it."""
-    return sorted(set(entity_pipes(nlp)) | set(nlp.pipe_names[nlp.pipe_names.index(name):]))
-
-
-def _without_relations(doc: Doc) -> Doc:
-    copy = doc.copy()
-    set_relations(copy, None)
-    return copy
+from ..component.gold_ents import entity_pipes, run_with_gold_ents
+from ..component.scorer import confusion_matrix, matrix_labels, score_relations
+from ..io.annotations import read_annotations
 
 
 def predict(nlp: Language, gold: Sequence[Doc], mode: str, batch_size: int = 32
@@ -44,18 +23,14 @@ def predict(nlp: Language, gold: Sequence[Doc], mode: str, batch_size: int = 32
     """mode "gold_ents": entity components off, gold entities set; "end_to_end": everything
     from raw text; "rules": only the rule-based entity components (no `ner`, no relations)."""
     if mode == "gold_ents":
-        disable = entity_pipes(nlp)
-    elif mode == "rules":
-        disable = [n for n in nlp.pipe_names if nlp.get_pipe_meta(n).factory == "ner"
-                   or "doc._.relations" in nlp.get_pipe_meta(n).assigns]
-    else:
-        disable = []
-    # gold entities ride on copies of the gold docs; otherwise the pipeline starts from the
-    # text, so its tokenizer never sees where the gold entities begin and end
-    inputs = ([_without_relations(doc) for doc in gold] if mode == "gold_ents"
-              else [doc.text for doc in gold])
+        docs = list(run_with_gold_ents(nlp, gold, batch_size=batch_size))
+        return [Example(doc, ref) for doc, ref in zip(docs, gold)]
+    # from the text, so the tokenizer never sees where the gold entities begin and end
+    disable = [] if mode == "end_to_end" else [
+        n for n in nlp.pipe_names if nlp.get_pipe_meta(n).factory == "ner"
+        or "doc._.relations" in nlp.get_pipe_meta(n).assigns]
     with nlp.select_pipes(disable=disable):
-        docs = list(nlp.pipe(inputs, batch_size=batch_size))
+        docs = list(nlp.pipe((doc.text for doc in gold), batch_size=batch_size))
     return [Example(doc, ref) for doc, ref in zip(docs, gold)]
 
 
@@ -116,8 +91,7 @@ def relation_table(scores: dict[str, Any]) -> list[str]:
 
 
 def confusion_table(matrix: dict[str, dict[str, int]]) -> list[str]:
-    labels = sorted({*matrix, *(p for row in matrix.values() for p in row)},
-                    key=lambda x: (x == NO_RELATION, x))
+    labels = matrix_labels(matrix)
     lines = ["| gold \\ predicted | " + " | ".join(labels) + " |",
              "|---" * (len(labels) + 1) + "|"]
     for g in labels:

@@ -21,13 +21,13 @@ import spacy
 import srsly
 from spacy.training import Example
 
-from .candidates import CandidateGenerator
-from .corpus import stratified_folds
-from .entities import add_sentencizer
-from .io.annotations import read_annotations, write_annotations
-from .relations import Relation, set_relations
-from .schema import DEFAULT, Schema
-from .scorer import score_relations
+from ..component.candidates import CandidateGenerator
+from ..component.relations import Relation, set_relations
+from ..component.schema import DEFAULT, Schema
+from ..component.scorer import score_relations
+from ..entities import add_sentencizer
+from ..io.annotations import read_annotations, write_annotations
+from ..training.corpus import stratified_folds
 
 MODES = (("gold_ents", "relations, gold entities"), ("end_to_end", "relations, end to end"))
 
@@ -64,7 +64,6 @@ def run_fold(fold_dir: Path, config: Path, corpus_args: Sequence[str], max_steps
          "--training.max_steps", str(max_steps)],
         ["paleo_re", "train-relations", str(fold_dir / "training" / "model-best"),
          str(fold_dir / "train.spacy"), "--output", str(model), "--epochs", str(head_epochs)],
-        ["paleo_re", "tune-thresholds", str(model), str(fold_dir / "held_out.spacy")],
         ["paleo_re", "evaluate", str(model), str(fold_dir / "test.jsonl"),
          "--output", str(fold_dir / "metrics"), "--title", f"CV {fold_dir.name}"],
     ]
@@ -140,7 +139,7 @@ def cross_validate(gold: Path, k: int, work: Path, config: Path, corpus_args: Se
              f"{k} folds of `{gold}` ({sum(m['n_docs'] for m in metrics)} sentences), "
              f"stratified by each sentence's rarest relation label. Each fold trains the "
              f"pipeline as the `all` workflow does (`{config}`, {max_steps} `spacy train` "
-             f"steps, {head_epochs} cached head epochs, tuned thresholds) on the other folds"
+             f"steps, {head_epochs} cached head epochs) on the other folds"
              f"{' plus ' + ' '.join(corpus_args) if corpus_args else ''}, and is scored on its "
              f"own sentences. "
              f"Mean ± standard deviation over folds. Written by `spacy project run cv`.")

@@ -8,9 +8,9 @@ from collections.abc import Callable
 from spacy.language import Language
 from spacy.tokens import Doc
 
-from ..schema import Schema
-from ..scorer import score_relations
-from .rules import label_doc
+from ..component.schema import Schema
+from ..component.scorer import score_relations
+from .labels import label_doc
 
 
 class WeakRelationLabeler:
@@ -39,5 +39,5 @@ class WeakRelationLabeler:
 )
 def make_weak_relation_labeler(nlp: Language, name: str, schema: dict[str, list[str]],
                                scorer: Callable | None) -> WeakRelationLabeler:
-    """Relations from the labeling rules of `paleo_re.weak.rules` (scores = confidences)."""
+    """Relations from the labeling rules of `paleo_re.rules.labels` (scores = confidences)."""
     return WeakRelationLabeler(schema, scorer)

@@ -38,6 +38,7 @@ import spacy
 import srsly
 from spacy.language import Language
 
+from ..io.docs import write_jsonl_atomic
 from .extract import (
     Report,
     _Progress,
@@ -48,7 +49,6 @@ from .extract import (
     triples,
     write_triples,
 )
-from .io.docs import write_jsonl_atomic
 
 try:
     from distributed import Client, LocalCluster, WorkerPlugin, as_completed, get_worker

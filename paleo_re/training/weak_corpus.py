@@ -9,11 +9,11 @@ from pathlib import Path
 from spacy.language import Language
 from spacy.tokens import Doc
 
-from ..candidates import CandidateGenerator
+from ..component.candidates import CandidateGenerator
+from ..component.schema import DEFAULT, Schema
 from ..io.annotations import iter_lines
 from ..io.errors import FormatError
-from ..schema import DEFAULT, Schema
-from .rules import label_docs
+from ..rules.labels import label_docs
 
 
 def real_texts(paths: Iterable[Path], errors: list[FormatError]) -> Iterator[str]:

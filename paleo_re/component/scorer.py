@@ -69,3 +69,10 @@ def confusion_matrix(examples: Iterable[Example]) -> dict[str, dict[str, int]]:
             p = pred.get(pair, NO_RELATION)
             row[p] = row.get(p, 0) + 1
     return matrix
+
+
+def matrix_labels(matrix: dict[str, dict[str, int]]) -> list[str]:
+    """Every label seen as gold or predicted in a `confusion_matrix`, NO_RELATION last: the
+    order of its rows and columns in the report and the plot."""
+    return sorted({*matrix, *(p for row in matrix.values() for p in row)},
+                  key=lambda x: (x == NO_RELATION, x))

@@ -14,13 +14,13 @@ from spacy.language import Language
 from spacy.tokens import Doc, Span
 from wasabi import msg
 
-from .io.annotations import read_annotations
-from .io.docs import write_docbin
-from .io.errors import FormatError
-from .io.seed import plain_text
-from .io.standoff import read_standoff
-from .relations import has_relations
-from .schema import DEFAULT, Schema
+from ..component.relations import has_relations
+from ..component.schema import DEFAULT, Schema
+from ..io.annotations import read_annotations
+from ..io.docs import write_docbin
+from ..io.errors import FormatError
+from ..io.seed import plain_text
+from ..io.standoff import read_standoff
 
 
 def _strata(docs: Sequence[Doc], seed: int) -> list[list[Doc]]:
