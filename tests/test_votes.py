@@ -1,3 +1,5 @@
+import logging
+
 import pytest
 import spacy
 from util import make_doc, make_examples, toy_records
@@ -5,6 +7,7 @@ from util import make_doc, make_examples, toy_records
 from paleo_re.component.candidates import N_COLUMNS, CandidateGenerator, featurize
 from paleo_re.component.schema import DEFAULT, Schema
 from paleo_re.component.votes import RuleVotes
+from paleo_re.rules import rules_fingerprint
 
 
 def test_votes_mark_the_labels_whose_rules_fire(blank_nlp):
@@ -65,3 +68,20 @@ def test_no_votes_for_labels_without_rules(blank_nlp):
     pairs = CandidateGenerator()(doc, schema)
     assert RuleVotes()(doc, pairs, schema).tolist() == [[0]]
     assert RuleVotes(veto=True)(doc, pairs, schema).tolist() == [[0, 0]]
+
+
+def test_loading_warns_when_the_rules_changed_since_training(tmp_path, caplog):
+    """The rules' fingerprint is stored at initialize; a model whose rules have changed since
+    says so at load, one whose rules are the installed ones does not."""
+    nlp = spacy.blank("en")
+    pipe = nlp.add_pipe("relation_extractor")
+    nlp.initialize(lambda: make_examples(nlp, toy_records(12)))
+    assert pipe.cfg["votes_fingerprint"] == rules_fingerprint()
+    nlp.to_disk(tmp_path / "same")
+    pipe.cfg["votes_fingerprint"] = "0123456789abcdef"  # as if trained with other rules
+    nlp.to_disk(tmp_path / "other")
+    with caplog.at_level(logging.WARNING, logger="paleo_re.component.votes"):
+        spacy.load(tmp_path / "same")
+        assert not caplog.records
+        spacy.load(tmp_path / "other")
+    assert "other labeling rules" in caplog.text and "0123456789abcdef" in caplog.text
