@@ -281,7 +281,7 @@ def cv(
     weak: list[Path] = typer.Option([], help="Weakly labeled JSONL to train on"),
     standoff: list[Path] = typer.Option([], help="Stand-off JSONL whose texts live in --data"),
     data: Path | None = typer.Option(None, exists=True, file_okay=False),
-    max_steps: int = typer.Option(600, help="spacy train steps per fold"),
+    max_steps: int = typer.Option(900, help="spacy train steps per fold"),
     head_epochs: int = typer.Option(20, help="Cached head epochs per fold"),
     gpu_id: int = typer.Option(-1),
     seed: int = typer.Option(0, help="Seed of the fold split"),

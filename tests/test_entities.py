@@ -154,6 +154,28 @@ def test_existing_ents_are_kept(vocab_dir: Path) -> None:
         ("Olenellus", "STRAT"), ("Nevada", "LOC")]
 
 
+def test_rule_proposals_fill_only_the_gaps_ner_left(nlp: Language, vocab_dir: Path) -> None:
+    """The ruler writing proposals and the cleanup filling gaps: alone, the same entities as
+    the ruler writing `doc.ents`; after `ner` (entities set by hand here), `ner` decides."""
+    proposing = spacy.blank("en")
+    add_sentencizer(proposing)
+    make_entity_ruler(proposing, vocab_dir, proposals="ruler")
+    proposing.add_pipe("paleo_entity_cleanup", config={"proposals": "ruler"})
+    text = ("Olenellus and Elrathia kingii from the Marjum Formation (Wuliuan Stage) of the "
+            "House Range, western Nevada.")
+    assert [(e.text, e.label_) for e in proposing(text).ents] == [
+        (e.text, e.label_) for e in nlp(text).ents]
+    assert proposing(text).spans["ruler"]
+    with proposing.select_pipes(disable=["paleo_entity_cleanup"]):
+        doc = proposing(text)
+    assert doc.ents == ()
+    doc.ents = [doc.char_span(0, 9, "STRAT"), doc.char_span(14, 22, "TAXON")]  # by "ner"
+    doc = proposing.get_pipe("paleo_entity_cleanup")(doc)
+    ents = [(e.text, e.label_) for e in doc.ents]
+    assert ents[:2] == [("Olenellus", "STRAT"), ("Elrathia", "TAXON")]
+    assert ("Marjum Formation", "STRAT") in ents and ("western Nevada", "LOC") in ents
+
+
 @pytest.mark.skipif(not (SHARED / "gold" / "dev.jsonl").exists(), reason="no shared data")
 def test_gold_dev_floor() -> None:
     nlp = spacy.blank("en")

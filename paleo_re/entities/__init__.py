@@ -24,16 +24,19 @@ __all__ = ["EntityCleanup", "PaleoSentencizer", "add_sentencizer", "make_entity_
 
 def make_entity_ruler(nlp: Language, vocab_dir: str | Path | None, name: str = "entity_ruler",
                       before: str | None = None, after: str | None = None,
-                      overwrite: bool = False) -> SpanRuler:
+                      overwrite: bool = False, proposals: str | None = None) -> SpanRuler:
     """Add a `span_ruler` named `name` that sets `doc.ents` from the rule patterns.
 
     `vocab_dir` holds the gazetteers (`taxa.txt`, `strat_units.txt`, `chrono_units.txt`,
     `localities.txt`); `None` uses only the built-in lists and rules. With `overwrite=False`,
-    entities already on the doc are kept and the rules only fill the gaps.
+    entities already on the doc are kept and the rules only fill the gaps. With `proposals`,
+    every match goes to `doc.spans[proposals]` instead, for `paleo_entity_cleanup` to fill
+    the gaps `ner` leaves.
     """
     config = {
-        "spans_key": None,
-        "annotate_ents": True,
+        "spans_key": proposals,
+        "spans_filter": None,
+        "annotate_ents": proposals is None,
         "ents_filter": {"@misc": "paleo_re.longest_ents_filter.v1"},
         "overwrite": overwrite,
         "validate": False,

@@ -1,5 +1,10 @@
 """Entity cleanup after the statistical recogniser.
 
+With `proposals` set, the entity ruler's matches (written to `doc.spans[proposals]` instead
+of `doc.ents`) fill the gaps `ner` left, chosen as the ruler's ents filter chooses: `ner`
+decides where it marked something, the rules add names it missed. On cross-validation a
+fully trained `ner` beat letting the rules decide first (docs/designs.md).
+
 spaCy's `ner` never starts an entity on a whitespace token but may end one there (a line
 break of plain text), and rarely predicts one without a word in it (`.` plus a line break,
 seen after `Utah.` at the end of a line); rule or user entities may do either. Such an
@@ -21,6 +26,7 @@ from collections.abc import Iterable
 from spacy.language import Language
 from spacy.tokens import Doc, Span
 
+from .filters import select_ents
 from .lexicon import LOWER_ZONE_HEADS, ROCK_HEADS, ZONE_HEADS
 
 # A zone's head word, in the case it is written in ("assemblage" alone is not a zone name).
@@ -114,13 +120,18 @@ def join_unit_names(ents: Iterable[Span]) -> list[Span]:
 
 
 class EntityCleanup:
-    """Trim, drop and rejoin entities as the module docstring says."""
+    """Fill gaps from the proposals, then trim, drop and rejoin entities as the module
+    docstring says."""
 
-    def __init__(self, name: str = "entity_cleanup"):
+    def __init__(self, name: str = "entity_cleanup", proposals: str | None = None):
         self.name = name
+        self.proposals = proposals
 
     def __call__(self, doc: Doc) -> Doc:
-        cleaned = join_unit_names(span for span in map(clean_span, doc.ents) if span)
+        ents: Iterable[Span] = doc.ents
+        if self.proposals is not None and self.proposals in doc.spans:
+            ents = select_ents(ents, doc.spans[self.proposals])
+        cleaned = join_unit_names(span for span in map(clean_span, ents) if span)
         # Only assign when something changed: assigning `doc.ents` marks unannotated tokens O.
         if [(e.start, e.end, e.label) for e in cleaned] != \
                 [(e.start, e.end, e.label) for e in doc.ents]:
@@ -128,6 +139,9 @@ class EntityCleanup:
         return doc
 
 
-@Language.factory("paleo_entity_cleanup", assigns=["doc.ents"], requires=["doc.ents"])
-def make_entity_cleanup(nlp: Language, name: str) -> EntityCleanup:
-    return EntityCleanup(name)
+@Language.factory("paleo_entity_cleanup", assigns=["doc.ents"], requires=["doc.ents"],
+                  default_config={"proposals": None})
+def make_entity_cleanup(nlp: Language, name: str, proposals: str | None) -> EntityCleanup:
+    """proposals: a `doc.spans` key (the entity ruler's `spans_key`) whose spans fill the
+    gaps in `doc.ents`; null for none."""
+    return EntityCleanup(name, proposals)
