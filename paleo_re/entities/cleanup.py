@@ -2,8 +2,9 @@
 
 With `proposals` set, the entity ruler's matches (written to `doc.spans[proposals]` instead
 of `doc.ents`) fill the gaps `ner` left, chosen as the ruler's ents filter chooses: `ner`
-decides where it marked something, the rules add names it missed. On cross-validation a
-fully trained `ner` beat letting the rules decide first (docs/designs.md).
+decides where it marked something, the rules add names it missed. On cross-validation this
+scored better entities than letting the rules decide first, on every fold, and level
+relations (docs/designs.md).
 
 spaCy's `ner` never starts an entity on a whitespace token but may end one there (a line
 break of plain text), and rarely predicts one without a word in it (`.` plus a line break,
