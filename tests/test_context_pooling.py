@@ -27,7 +27,7 @@ def keys(nlp, records) -> list[list[tuple]]:
             for eg in make_examples(nlp, records)]
 
 
-@pytest.fixture(scope="module", params=["attention", "piecewise"])
+@pytest.fixture(scope="module", params=["attention", "piecewise", "marked"])
 def trained(request):
     nlp = spacy.blank("en")
     nlp.add_pipe("relation_extractor", config=config(request.param, votes=None))

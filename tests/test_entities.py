@@ -250,3 +250,38 @@ def test_cleanup_rejoins_unit_names_the_recogniser_cut(text, marked, expected) -
     nlp.add_pipe("paleo_entity_cleanup", name="entity_cleanup")
     doc = nlp(make_doc(text, marked))
     assert [(e.text, e.label_) for e in doc.ents] == expected
+
+
+@pytest.mark.parametrize("text, marked, expected", [
+    # a taxon cut at its qualifier, or before a trinomial's last word, is one name
+    ("Skreiaspis aff. spinosus differs", [("Skreiaspis aff", "TAXON"), (". spinosus", "TAXON")],
+     [("Skreiaspis aff. spinosus", "TAXON")]),
+    ("Lorenzella (?) ogurai and Parabolina? naomi",
+     [("Lorenzella", "TAXON"), ("ogurai", "TAXON"), ("Parabolina", "TAXON")],
+     [("Lorenzella (?) ogurai", "TAXON"), ("Parabolina? naomi", "TAXON")]),
+    ("Hypagnostus parvifrons mammillatus",
+     [("Hypagnostus parvifrons", "TAXON"), ("mammillatus", "TAXON")],
+     [("Hypagnostus parvifrons mammillatus", "TAXON")]),
+    # an author after a name, or cited with a year, is not a taxon
+    ("H. edax Fortey and Rushton", [("H. edax Fortey", "TAXON")], [("H. edax", "TAXON")]),
+    ("as Repina (1990) showed for Olenellus",
+     [("Repina", "TAXON"), ("Olenellus", "TAXON")], [("Olenellus", "TAXON")]),
+    # growth stages and body parts in lower case are not taxa
+    ("the protaspis of Olenellus", [("protaspis", "TAXON"), ("Olenellus", "TAXON")],
+     [("Olenellus", "TAXON")]),
+    # a lower-case position word stays outside a named unit; a place takes in its Province
+    ("the upper Daroca Formation and the middle member of Guizhou Province",
+     [("upper Daroca Formation", "STRAT"), ("middle member", "STRAT"), ("Guizhou", "LOC")],
+     [("Daroca Formation", "STRAT"), ("middle member", "STRAT"), ("Guizhou Province", "LOC")]),
+    # left alone: a qualifier without an epithet, a function word, a capitalised name
+    ("Olenellus? and Elrathia", [("Olenellus", "TAXON"), ("Elrathia", "TAXON")],
+     [("Olenellus", "TAXON"), ("Elrathia", "TAXON")]),
+    ("the Upper Tilemsoun Formation yields Glabella? pitans",
+     [("Upper Tilemsoun Formation", "STRAT"), ("Glabella", "TAXON"), ("pitans", "TAXON")],
+     [("Upper Tilemsoun Formation", "STRAT"), ("Glabella? pitans", "TAXON")]),
+])
+def test_cleanup_delimits_names_as_the_guidelines_do(text, marked, expected) -> None:
+    nlp = spacy.blank("en")
+    nlp.add_pipe("paleo_entity_cleanup", name="entity_cleanup")
+    doc = nlp(make_doc(text, marked))
+    assert [(e.text, e.label_) for e in doc.ents] == expected

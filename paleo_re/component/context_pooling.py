@@ -10,6 +10,12 @@ either side, so it stays inside one encoder pass per doc) with one of two reader
   carry their position relative to head and tail;
 - "piecewise": position-aware piecewise max pooling (as in PCNN): the window's token vectors,
   with their positions relative to head and tail, max-pooled before, between and after the pair;
+- "marked": typed entity markers read by a small transformer: the window's token vectors get
+  embeddings marking the head and the tail (begin or inside, by the pair's entity types) and
+  every other entity of the doc's candidates, and `layers` self-attention layers read the
+  window; the pair is taken from the states at the head's and the tail's first tokens (the
+  marker states) with a max pool over the window. The markers go in on top of the shared
+  encoding rather than into its input, so the doc still has one encoder pass;
 - "mean": no reader, the mean-pooled features alone (the v1 design, for comparison).
 
 The scorer is PyTorch behind a Thinc shim; it is built at `initialize` once the widths are
@@ -41,10 +47,12 @@ from thinc.types import Floats2d, Ragged
 from .candidates import HEAD_END, HEAD_START, N_COLUMNS, TAIL_END, TAIL_START, TYPE_PAIR
 from .model import _GAP_EDGES, N_DISTANCE_BUCKETS, _distance_buckets, candidate_rows
 
-READERS = ("attention", "piecewise", "mean")
+READERS = ("attention", "piecewise", "marked", "mean")
 _EDGES = torch.as_tensor(_GAP_EDGES.astype("int64"))
 N_POSITIONS = 2 * (len(_GAP_EDGES) + 1)
 CHUNK = 1024  # pairs per window gather, to bound memory on docs with many pairs
+MARKED_CHUNK = 256  # the marked reader keeps attention weights per pair
+MAX_WINDOW = 256  # positions the marked reader tells apart; longer windows share the last
 
 
 def _relative(j: torch.Tensor, start: torch.Tensor, end: torch.Tensor) -> torch.Tensor:
@@ -61,7 +69,7 @@ class PairContextScorer(torch.nn.Module):
     def __init__(self, nI: int, nT: int, nV: int, nO: int, reader: str = "attention",
                  hidden_width: int = 256, type_width: int = 16, distance_width: int = 16,
                  window: int = 8, heads: int = 4, key_width: int = 32, value_width: int = 128,
-                 dropout: float = 0.1) -> None:
+                 dropout: float = 0.1, layers: int = 2) -> None:
         super().__init__()
         if reader not in READERS:
             raise ValueError(f"reader must be one of {READERS}, not '{reader}'")
@@ -75,11 +83,19 @@ class PairContextScorer(torch.nn.Module):
             self.key_head = torch.nn.Embedding(N_POSITIONS, heads * key_width)
             self.key_tail = torch.nn.Embedding(N_POSITIONS, heads * key_width)
             width += value_width
-        if reader in ("attention", "piecewise"):
+        if reader != "mean":
             self.value = torch.nn.Linear(nI, value_width)
             self.value_head = torch.nn.Embedding(N_POSITIONS, value_width)
             self.value_tail = torch.nn.Embedding(N_POSITIONS, value_width)
-        if reader == "piecewise":
+        if reader == "marked":
+            # 0: no entity; 1: another entity; then begin/inside of head/tail per type pair
+            self.marks = torch.nn.Embedding(2 + 4 * nT, value_width)
+            self.order = torch.nn.Embedding(MAX_WINDOW, value_width)
+            layer = torch.nn.TransformerEncoderLayer(
+                value_width, heads, 2 * value_width, dropout, activation="gelu",
+                batch_first=True, norm_first=True)
+            self.encoder = torch.nn.TransformerEncoder(layer, layers, enable_nested_tensor=False)
+        if reader in ("piecewise", "marked"):
             width += 3 * value_width
         self.output = torch.nn.Sequential(
             torch.nn.Dropout(dropout), torch.nn.Linear(width, hidden_width), torch.nn.GELU(),
@@ -105,9 +121,16 @@ class PairContextScorer(torch.nn.Module):
         if self.reader != "mean":
             keys = self.key(X) if self.reader == "attention" else None
             values = self.value(X)
-            chunks = torch.arange(len(C), device=X.device).split(CHUNK)
+            if self.reader == "marked":
+                values = values + self.marks(_entity_tokens(C, len(X)))
+            # pairs with windows of like length go together, so little of a chunk is padding
+            lo, hi = torch.minimum(C[:, HEAD_START], C[:, TAIL_START]), torch.maximum(
+                C[:, HEAD_END], C[:, TAIL_END])
+            order = torch.argsort(hi - lo, stable=True)
+            size = MARKED_CHUNK if self.reader == "marked" else CHUNK
             read = torch.cat([self._read(keys, values, head[c], tail[c], C[c], bounds[c])
-                              for c in chunks])
+                              for c in order.split(size)])
+            read = read[torch.argsort(order)]
             parts.extend(read.split(self.value.out_features, 1))
         return self.output(torch.cat(parts, dim=1))
 
@@ -123,6 +146,8 @@ class PairContextScorer(torch.nn.Module):
         rel_h = _relative(j, hs[:, None], he[:, None])
         rel_t = _relative(j, ts[:, None], te[:, None])
         V = values[j] + self.value_head(rel_h) + self.value_tail(rel_t)
+        if self.reader == "marked":
+            return self._marked(V, j, inside, start, C)
         if self.reader == "attention":
             n, L = j.shape
             K = (keys[j] + self.key_head(rel_h) + self.key_tail(rel_t)
@@ -141,6 +166,34 @@ class PairContextScorer(torch.nn.Module):
             pooled = V.masked_fill(~mask, -2.0).max(dim=1).values
             pieces.append(torch.where(mask.any(1), pooled, torch.zeros_like(pooled)))
         return torch.cat(pieces, 1)
+
+    def _marked(self, V: torch.Tensor, j: torch.Tensor, inside: torch.Tensor,
+                start: torch.Tensor, C: torch.Tensor) -> torch.Tensor:
+        """The marker states of head and tail and a max pool, after self-attention over the
+        window with the pair's typed markers added (begin and inside of head and tail)."""
+        hs, he, ts, te = (C[:, i] for i in (HEAD_START, HEAD_END, TAIL_START, TAIL_END))
+        role = torch.zeros_like(j)
+        for k, (s, e) in enumerate(((hs, he), (ts, te))):
+            begin = j == s[:, None]
+            within = (j > s[:, None]) & (j < e[:, None])
+            role = torch.where(begin, 2 * k + 1, torch.where(within, 2 * k + 2, role))
+        typed = torch.where(role > 0, 1 + 4 * C[:, TYPE_PAIR, None] + role, 0)
+        position = (j - start[:, None]).clamp(max=MAX_WINDOW - 1)
+        V = V + self.marks(typed) + self.order(position)
+        H = self.encoder(V, src_key_padding_mask=~inside)
+        rows = torch.arange(len(j), device=j.device)
+        pooled = H.masked_fill(~inside[:, :, None], -1e4).max(dim=1).values
+        return torch.cat([H[rows, hs - start], H[rows, ts - start], pooled], 1)
+
+
+def _entity_tokens(C: torch.Tensor, n_tokens: int) -> torch.Tensor:
+    """1 for the tokens of any head or tail among the candidates (the doc's entities that
+    take part in a pair), else 0."""
+    spans = torch.cat([C[:, [HEAD_START, HEAD_END]], C[:, [TAIL_START, TAIL_END]]]).unique(dim=0)
+    edges = torch.zeros(n_tokens + 1, dtype=torch.long, device=C.device)
+    edges.index_add_(0, spans[:, 0], torch.ones_like(spans[:, 0]))
+    edges.index_add_(0, spans[:, 1], -torch.ones_like(spans[:, 1]))
+    return (edges.cumsum(0)[:n_tokens] > 0).long()
 
 
 class ScorerShim(PyTorchShim):
@@ -165,16 +218,19 @@ def build_context_relation_model(
     key_width: int = 32,
     value_width: int = 128,
     dropout: float = 0.1,
+    layers: int = 2,
     nO: int | None = None,
 ) -> Model[tuple[list[Doc], Ragged], Floats2d]:
     """Score candidate pairs as `paleo_re.RelationModel.v1` does (same inputs and outputs, so
     the component and the cached head training take either), with a context `reader`: see
-    the module docstring. `value_width` must divide by `heads` for "attention"."""
+    the module docstring. `value_width` must divide by `heads` for "attention" and "marked";
+    `layers` is the marked reader's number of self-attention layers."""
     if reader not in READERS:
         raise ValueError(f"reader must be one of {READERS}, not '{reader}'")
     settings = {"reader": reader, "hidden_width": hidden_width, "type_width": type_width,
                 "distance_width": distance_width, "window": window, "heads": heads,
-                "key_width": key_width, "value_width": value_width, "dropout": dropout}
+                "key_width": key_width, "value_width": value_width, "dropout": dropout,
+                "layers": layers}
     scorer = Model("pair_context_scorer", _scorer_forward, init=_scorer_init,
                    dims={"nI": None, "nO": nO, "nT": None, "nV": None},
                    attrs={"settings": settings}, shims=[ScorerShim(None)])

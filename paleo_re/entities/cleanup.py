@@ -17,15 +17,23 @@ It also rejoins unit names the recogniser cut apart, as the annotation guideline
 a taxon name inside a zone name is part of the zone (`Erediaspis` + `eretes Zone`,
 `Bristolia` + `zonule`), a unit name cut at a word without a rank (`Emu` + `Bay_Shale`) is
 one unit, and coordinated zones that share a plural head are each a zone (`Cedaria and
-Crepicephalus Zones`). It has no state beyond its name.
+Crepicephalus Zones`). Taxon names are read as the guidelines write them too: a name cut at
+its qualifier is one name (`Parabolina` + `?` + `naomi`, `Skreiaspis aff` + `. spinosus`,
+`Hypagnostus parvifrons` + `mammillatus`), an author after a name is not part of it
+(`Archaeaspis Repina`), and lower-case words for growth stages and body parts
+(`protaspis`, `sclerites`) are not taxa. A lower-case position word before a named unit
+stays outside it (`upper Daroca Formation` -> `Daroca Formation`), a place takes in a
+`Province` or `County` right after it, and a one-word taxon, unit or age followed by a year
+or `et al.` is the author of a citation (`Repina, 1990`). It has no state beyond its name.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 
 from spacy.language import Language
-from spacy.tokens import Doc, Span
+from spacy.tokens import Doc, Span, Token
 
 from .filters import select_ents
 from .lexicon import LOWER_ZONE_HEADS, ROCK_HEADS, ZONE_HEADS
@@ -33,10 +41,26 @@ from .lexicon import LOWER_ZONE_HEADS, ROCK_HEADS, ZONE_HEADS
 # A zone's head word, in the case it is written in ("assemblage" alone is not a zone name).
 ZONE_WORDS = {*ZONE_HEADS, *LOWER_ZONE_HEADS, "zonule", "zonules", "biomere"}
 PLURAL_ZONE_WORDS = {word for word in ZONE_WORDS if word.endswith("s")}
+PLURAL_ROCK_WORDS = {"formations", "members", "groups", "shales", "limestones", "beds",
+                     "dolomites", "sandstones", "fms", "mbrs"}
 RANK_WORDS = {head.casefold() for head in (*ROCK_HEADS, *ZONE_WORDS)}
 JOINERS = {"-", "–", "—", "”", "\"", "’"}  # between the taxa of a zone, or a closing quote
 QUOTES = {"“": "”", "\"": "\"", "‘": "’"}
 COORDINATION = {",", "and", "or", "&"}
+# Between a genus and its species, inside the name: `?`, `(?)`, `cf.`, `aff.`, `var.`
+QUALIFIERS = {"?", "(", ")", ".", "cf", "aff", "var", "cf.", "aff.", "var."}
+QUALIFIER_WORDS = {"?", "cf", "aff", "var", "cf.", "aff.", "var."}
+PLACE_WORDS = {"Province", "County"}
+CITATION = re.compile(r"\s*[,(]?\s*(?:1[789]\d\d|20\d\d)[a-z]?\b|\s+et al\b")
+POSITION_WORDS = {"lower", "upper", "middle", "basal", "lowermost", "uppermost", "lowest",
+                  "topmost"}
+# Growth stages and body parts: written in lower case they are never a taxon name.
+NOT_TAXA = {"protaspis", "protaspides", "protaspid", "protaspids", "meraspis", "meraspid",
+            "meraspids", "meraspides", "holaspis", "holaspid", "holaspids", "glabella",
+            "glabellae", "cranidium", "cranidia", "pygidium", "pygidia", "cephalon", "cephala",
+            "thorax", "opisthothorax", "sclerite", "sclerites", "specimen", "specimens",
+            "librigena", "librigenae", "hypostome", "hypostomes", "exoskeleton",
+            "exoskeletons"}
 
 
 def clean_span(span: Span) -> Span | None:
@@ -96,18 +120,146 @@ def _taxon_zone(ent: Span, taken: set[int]) -> Span:
 
 
 def _coordinated_zones(ents: list[Span]) -> list[Span]:
-    """The taxa coordinated before a zone with a plural head, each a zone."""
+    """The taxa coordinated before a zone with a plural head, each a zone; the names
+    coordinated before units with a plural rock head (`Henson Gletscher and Kap Stanton
+    formations`), each a unit."""
     out = list(ents)
     for k in range(len(out) - 1, 0, -1):
-        if out[k].label_ != "STRAT" or _last_word(out[k]) not in PLURAL_ZONE_WORDS:
+        if out[k].label_ == "STRAT" and _last_word(out[k]) in PLURAL_ZONE_WORDS:
+            j, right = k - 1, out[k].start
+            while j >= 0 and out[j].label_ in ("TAXON", "STRAT"):
+                if not _coordinated(out[j].doc[out[j].end:right]):
+                    break
+                out[j] = Span(out[j].doc, out[j].start, out[j].end, label="STRAT")
+                right, j = out[j].start, j - 1
+    return _coordinated_units(out)
+
+
+def _coordinated(between: Span) -> bool:
+    return bool(between) and all(t.is_space or t.lower_ in COORDINATION for t in between)
+
+
+def _coordinated_units(ents: list[Span]) -> list[Span]:
+    """Capitalised names without an entity, coordinated before a unit whose rock head is
+    plural, as units of their own."""
+    if not ents:
+        return ents
+    doc = ents[0].doc
+    taken = {i for ent in ents for i in range(ent.start, ent.end)}
+    added = []
+    for ent in ents:
+        if ent.label_ != "STRAT" or _last_word(ent).casefold() not in PLURAL_ROCK_WORDS:
             continue
-        j, right = k - 1, out[k].start
-        while j >= 0 and out[j].label_ in ("TAXON", "STRAT"):
-            between = out[j].doc[out[j].end:right]
-            if not between or not all(t.is_space or t.lower_ in COORDINATION for t in between):
+        right = ent.start
+        # walk left over coordinators, then over the capitalised words of a name
+        while True:
+            i = right - 1
+            while i >= 0 and doc[i].lower_ in COORDINATION | {" "} and i not in taken:
+                i -= 1
+            end = i + 1
+            while i >= 0 and i not in taken and doc[i].is_title and doc[i].is_alpha \
+                    and not doc[i].is_stop:
+                i -= 1
+            if end == i + 1 or end == right or not _coordinated(doc[end:right]):
                 break
-            out[j] = Span(out[j].doc, out[j].start, out[j].end, label="STRAT")
-            right, j = out[j].start, j - 1
+            added.append(Span(doc, i + 1, end, label="STRAT"))
+            right = i + 1
+    return sorted([*ents, *added], key=lambda e: e.start)
+
+
+def _epithet(token: Token) -> bool:
+    return token.is_alpha and token.is_lower and len(token) > 1 and not token.is_stop
+
+
+def _join_taxon_names(ents: list[Span]) -> list[Span]:
+    """A taxon cut at its qualifier, or a trinomial cut before its last word, as one taxon.
+    The later pieces (TAXON entities or plain words) are taken in."""
+    out: list[Span] = []
+    k = 0
+    while k < len(ents):
+        ent = ents[k]
+        k += 1
+        if ent.label_ != "TAXON" or not ent[0].text[:1].isupper():
+            out.append(ent)
+            continue
+        doc, end, qualified = ent.doc, ent.end, ent[-1].lower_ in QUALIFIER_WORDS
+        i, absorbed = end, k
+        while i < len(doc):
+            nxt = ents[absorbed] if absorbed < len(ents) else None
+            if nxt is not None and nxt.start == i and nxt.label_ != "TAXON":
+                break
+            token = doc[i]
+            if token.lower_ in QUALIFIERS:
+                qualified = qualified or token.lower_ in QUALIFIER_WORDS
+            elif _epithet(token):
+                # a plain word is an epithet after a qualifier, a TAXON piece after none
+                in_taxon = nxt is not None and nxt.start <= i < nxt.end
+                if qualified or (in_taxon and i == end and len(nxt) == 1):
+                    end = max(i + 1, nxt.end if in_taxon else i + 1)
+                break
+            else:
+                break
+            if nxt is not None and i + 1 >= nxt.end:
+                absorbed += 1
+            i += 1
+        if end == ent.end:
+            out.append(ent)
+            continue
+        while k < len(ents) and ents[k].start < end:
+            k += 1
+        out.append(Span(doc, ent.start, end, label="TAXON"))
+    return out
+
+
+def _trim_taxon(ent: Span) -> Span | None:
+    """A taxon without the author after it; None for a growth stage or body part."""
+    if ent.text in NOT_TAXA:
+        return None
+    last = ent[-1]
+    if len(ent) > 1 and last.is_title and last.is_alpha and len(last) > 1 \
+            and not last.text.endswith("s"):
+        return Span(ent.doc, ent.start, ent.end - 1, label="TAXON")
+    return ent
+
+
+def _trim_position(ent: Span) -> Span:
+    """A named unit without a lower-case position word before it (not `middle member`)."""
+    if len(ent) > 1 and ent[0].text in POSITION_WORDS and any(
+            t.is_title and t.lower_ not in RANK_WORDS for t in ent[1:]):
+        return Span(ent.doc, ent.start + 1, ent.end, label="STRAT")
+    return ent
+
+
+def _citation(ent: Span) -> bool:
+    """A one-word name followed by a year or `et al.`: an author, not a taxon or a unit."""
+    doc = ent.doc
+    return len(ent) == 1 and ent[0].is_title and ent.label_ != "LOC" and bool(
+        CITATION.match(doc.text, ent.end_char))
+
+
+def _extend_place(ent: Span, taken: set[int]) -> Span:
+    doc, end = ent.doc, ent.end
+    if end < len(doc) and end not in taken and doc[end].text in PLACE_WORDS:
+        return Span(doc, ent.start, end + 1, label="LOC")
+    return ent
+
+
+def trim_names(ents: Iterable[Span]) -> list[Span]:
+    """Taxon, unit and place names as the guidelines delimit them (the module docstring)."""
+    ents = _join_taxon_names(list(ents))
+    taken = {i for ent in ents for i in range(ent.start, ent.end)}
+    out = []
+    for ent in ents:
+        if _citation(ent):
+            continue
+        if ent.label_ == "LOC":
+            ent = _extend_place(ent, taken)
+        elif ent.label_ == "TAXON":
+            ent = _trim_taxon(ent)
+        elif ent.label_ == "STRAT":
+            ent = _trim_position(ent)
+        if ent is not None:
+            out.append(ent)
     return out
 
 
@@ -132,7 +284,7 @@ class EntityCleanup:
         ents: Iterable[Span] = doc.ents
         if self.proposals is not None and self.proposals in doc.spans:
             ents = select_ents(ents, doc.spans[self.proposals])
-        cleaned = join_unit_names(span for span in map(clean_span, ents) if span)
+        cleaned = join_unit_names(trim_names(span for span in map(clean_span, ents) if span))
         # Only assign when something changed: assigning `doc.ents` marks unannotated tokens O.
         if [(e.start, e.end, e.label) for e in cleaned] != \
                 [(e.start, e.end, e.label) for e in doc.ents]:
