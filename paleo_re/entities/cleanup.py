@@ -120,9 +120,7 @@ def _taxon_zone(ent: Span, taken: set[int]) -> Span:
 
 
 def _coordinated_zones(ents: list[Span]) -> list[Span]:
-    """The taxa coordinated before a zone with a plural head, each a zone; the names
-    coordinated before units with a plural rock head (`Henson Gletscher and Kap Stanton
-    formations`), each a unit."""
+    """The taxa coordinated before a zone with a plural head, each a zone."""
     out = list(ents)
     for k in range(len(out) - 1, 0, -1):
         if out[k].label_ == "STRAT" and _last_word(out[k]) in PLURAL_ZONE_WORDS:
@@ -132,7 +130,7 @@ def _coordinated_zones(ents: list[Span]) -> list[Span]:
                     break
                 out[j] = Span(out[j].doc, out[j].start, out[j].end, label="STRAT")
                 right, j = out[j].start, j - 1
-    return _coordinated_units(out)
+    return out
 
 
 def _coordinated(between: Span) -> bool:
@@ -141,7 +139,7 @@ def _coordinated(between: Span) -> bool:
 
 def _coordinated_units(ents: list[Span]) -> list[Span]:
     """Capitalised names without an entity, coordinated before a unit whose rock head is
-    plural, as units of their own."""
+    plural, as units of their own (`Henson Gletscher and Kap Stanton formations`)."""
     if not ents:
         return ents
     doc = ents[0].doc
@@ -154,13 +152,14 @@ def _coordinated_units(ents: list[Span]) -> list[Span]:
         # walk left over coordinators, then over the capitalised words of a name
         while True:
             i = right - 1
-            while i >= 0 and doc[i].lower_ in COORDINATION | {" "} and i not in taken:
+            while i >= 0 and i not in taken and (
+                    doc[i].text == " " or doc[i].lower_ in COORDINATION):
                 i -= 1
             end = i + 1
             while i >= 0 and i not in taken and doc[i].is_title and doc[i].is_alpha \
                     and not doc[i].is_stop:
                 i -= 1
-            if end == i + 1 or end == right or not _coordinated(doc[end:right]):
+            if end == i + 1 or end == right:
                 break
             added.append(Span(doc, i + 1, end, label="STRAT"))
             right = i + 1
@@ -269,7 +268,7 @@ def join_unit_names(ents: Iterable[Span]) -> list[Span]:
     joined = _join_neighbours(ents)
     taken = {i for ent in joined for i in range(ent.start, ent.end)}
     joined = [_taxon_zone(ent, taken) if ent.label_ == "TAXON" else ent for ent in joined]
-    return _coordinated_zones(joined)
+    return _coordinated_units(_coordinated_zones(joined))
 
 
 class EntityCleanup:
