@@ -262,17 +262,53 @@ def test_cleanup_rejoins_unit_names_the_recogniser_cut(text, marked, expected) -
     ("Hypagnostus parvifrons mammillatus",
      [("Hypagnostus parvifrons", "TAXON"), ("mammillatus", "TAXON")],
      [("Hypagnostus parvifrons mammillatus", "TAXON")]),
-    # an author after a name, or cited with a year, is not a taxon
+    # a genus with its subgenus is one name, with the epithet marked after it; a higher
+    # taxon in brackets is not a subgenus
+    ("Kaotaia (Langqia) and Paradoxides (Eccaparadoxides) mureroensis",
+     [("Kaotaia", "TAXON"), ("Langqia", "LOC"), ("Paradoxides", "TAXON"),
+      ("Eccaparadoxides", "TAXON"), ("mureroensis", "TAXON")],
+     [("Kaotaia (Langqia)", "TAXON"), ("Paradoxides (Eccaparadoxides) mureroensis", "TAXON")]),
+    ("K. (Koldinioidia) sp. and Isoxys (Arthropoda)",
+     [("K.", "TAXON"), ("Isoxys", "TAXON"), ("Arthropoda", "TAXON")],
+     [("K. (Koldinioidia)", "TAXON"), ("Isoxys", "TAXON"), ("Arthropoda", "TAXON")]),
+    # an author after a name, or cited with a year, is not a taxon; nor is a group word before
     ("H. edax Fortey and Rushton", [("H. edax Fortey", "TAXON")], [("H. edax", "TAXON")]),
+    ("the agnostoid Lejopyge armata and redlichiid trilobites",
+     [("agnostoid Lejopyge armata", "TAXON"), ("redlichiid trilobites", "TAXON")],
+     [("Lejopyge armata", "TAXON"), ("redlichiid trilobites", "TAXON")]),
     ("as Repina (1990) showed for Olenellus",
      [("Repina", "TAXON"), ("Olenellus", "TAXON")], [("Olenellus", "TAXON")]),
     # growth stages and body parts in lower case are not taxa
     ("the protaspis of Olenellus", [("protaspis", "TAXON"), ("Olenellus", "TAXON")],
      [("Olenellus", "TAXON")]),
+    # a group word in the singular is a modifier, in the plural a taxon
+    ("Ptychopariid pygidia and agnostoids", [("Ptychopariid", "TAXON"), ("agnostoids", "TAXON")],
+     [("agnostoids", "TAXON")]),
     # a lower-case position word stays outside a named unit; a place takes in its Province
     ("the upper Daroca Formation and the middle member of Guizhou Province",
      [("upper Daroca Formation", "STRAT"), ("middle member", "STRAT"), ("Guizhou", "LOC")],
      [("Daroca Formation", "STRAT"), ("middle member", "STRAT"), ("Guizhou Province", "LOC")]),
+    # a word broken at a line end is whole inside a name; an age takes in its qualifier; a
+    # name does not end on a function word or an opening bracket
+    ("in Aus- tralia and Pale- ozoic rocks", [("Aus-", "LOC"), ("ozoic", "CHRONO")],
+     [("Aus- tralia", "LOC"), ("Pale- ozoic", "CHRONO")]),
+    ("north- ern Estonia", [("north-", "LOC"), ("ern Estonia", "LOC")],
+     [("north- ern Estonia", "LOC")]),
+    ("del Cámbrico Superior de Argentina and Cambrien inférieur (",
+     [("Cámbrico Superior de", "CHRONO"), ("Argentina", "LOC"), ("Cambrien", "CHRONO")],
+     [("Cámbrico Superior", "CHRONO"), ("Argentina", "LOC"), ("Cambrien inférieur", "CHRONO")]),
+    ("the middle Guzhangian (Amgaian", [("middle Guzhangian (", "CHRONO"), ("Amgaian", "CHRONO")],
+     [("middle Guzhangian", "CHRONO"), ("Amgaian", "CHRONO")]),
+    # units run together are split after their rank words
+    ("Candland Shale Johns Wash Limestone Member Lyndon Limestone Pioche Shale Feet 2",
+     [("Candland Shale Johns Wash Limestone Member", "STRAT"),
+      ("Lyndon Limestone Pioche Shale Feet", "STRAT")],
+     [("Candland Shale", "STRAT"), ("Johns Wash Limestone Member", "STRAT"),
+      ("Lyndon Limestone", "STRAT"), ("Pioche Shale", "STRAT")]),
+    # a place name has a capital letter or a digit
+    ("a breccia at Section 12 near Kansas",
+     [("breccia", "LOC"), ("Section 12", "LOC"), ("Kansas", "LOC")],
+     [("Section 12", "LOC"), ("Kansas", "LOC")]),
     # left alone: a qualifier without an epithet, a function word, a capitalised name
     ("Olenellus? and Elrathia", [("Olenellus", "TAXON"), ("Elrathia", "TAXON")],
      [("Olenellus", "TAXON"), ("Elrathia", "TAXON")]),

@@ -19,12 +19,18 @@ a taxon name inside a zone name is part of the zone (`Erediaspis` + `eretes Zone
 one unit, and coordinated zones that share a plural head are each a zone (`Cedaria and
 Crepicephalus Zones`). Taxon names are read as the guidelines write them too: a name cut at
 its qualifier is one name (`Parabolina` + `?` + `naomi`, `Skreiaspis aff` + `. spinosus`,
-`Hypagnostus parvifrons` + `mammillatus`), an author after a name is not part of it
-(`Archaeaspis Repina`), and lower-case words for growth stages and body parts
-(`protaspis`, `sclerites`) are not taxa. A lower-case position word before a named unit
-stays outside it (`upper Daroca Formation` -> `Daroca Formation`), a place takes in a
-`Province` or `County` right after it, and a one-word taxon, unit or age followed by a year
-or `et al.` is the author of a citation (`Repina, 1990`). It has no state beyond its name.
+`Hypagnostus parvifrons` + `mammillatus`), so is a genus with its subgenus (`Kaotaia` +
+`(Langqia)`), an author after a name and a lower-case group word before it are not part of
+it (`Archaeaspis Repina`, `agnostoid Lejopyge armata`), and words for growth stages and
+body parts in lower case (`protaspis`, `sclerites`) and group words in the singular
+(`agnostoid`) are not taxa. A lower-case position word before a named unit stays outside
+it (`upper Daroca Formation` -> `Daroca Formation`), a place takes in a `Province` or
+`County` right after it and has a capital letter or a digit in its name (not `breccia`), an
+age takes in its qualifier in French or Spanish (`Cambrien inférieur`, `Cámbrico
+Superior`), and a one-word taxon, unit or age followed by a year or `et al.` is the author
+of a citation (`Repina, 1990`). Any name takes in both halves of a word broken at a line
+end (`Aus- tralia`, `Pale- ozoic`) and ends on neither a lower-case function word nor an
+opening bracket or comma (`Cámbrico Superior de`). It has no state beyond its name.
 """
 
 from __future__ import annotations
@@ -50,7 +56,18 @@ COORDINATION = {",", "and", "or", "&"}
 # Between a genus and its species, inside the name: `?`, `(?)`, `cf.`, `aff.`, `var.`
 QUALIFIERS = {"?", "(", ")", ".", "cf", "aff", "var", "cf.", "aff.", "var."}
 QUALIFIER_WORDS = {"?", "cf", "aff", "var", "cf.", "aff.", "var."}
+# A group word in the singular (`agnostoid`, `ptychopariid`) is a modifier, not a taxon; the
+# plural (`agnostoids`) is one.
+SINGULAR_GROUP = re.compile(r"[A-Za-z][a-z]+(?:id|oid)")
+# A higher taxon in brackets after a genus (`Isoxys (Arthropoda)`) is not its subgenus.
+HIGHER_TAXON = re.compile(r"(?:ida|ita|oda)$")
 PLACE_WORDS = {"Province", "County"}
+AGE_QUALIFIERS = {"inférieur", "inferieur", "supérieur", "superieur", "supe´rieur", "moyen",
+                  "inferior", "superior", "medio"}
+# Never the last word of a name: an opening bracket, a comma, a function word.
+NOT_LAST = {"(", "[", ",", ";", ":", "of", "the", "and", "or", "in", "at", "from", "to", "with",
+            "by", "on", "de", "del", "du", "des", "der", "di"}
+BROKEN = re.compile(r"[^\W\d_]-$")  # the first half of a word broken at a line end
 CITATION = re.compile(r"\s*[,(]?\s*(?:1[789]\d\d|20\d\d)[a-z]?\b|\s+et al\b")
 POSITION_WORDS = {"lower", "upper", "middle", "basal", "lowermost", "uppermost", "lowest",
                   "topmost"}
@@ -210,15 +227,112 @@ def _join_taxon_names(ents: list[Span]) -> list[Span]:
     return out
 
 
+def _join_subgenus(ents: list[Span]) -> list[Span]:
+    """A genus followed by its subgenus in brackets as one taxon (`Oncagnostus
+    (Oncagnostus)`, `K. (Koldinioidia)`), with the species epithet when the recogniser marked
+    it as a taxon right after; the entities inside are taken in."""
+    out: list[Span] = []
+    k = 0
+    while k < len(ents):
+        ent = ents[k]
+        k += 1
+        doc, i = ent.doc, ent.start + 1
+        genus = ent[0].is_title and (ent[0].is_alpha or re.fullmatch(r"[A-Z]\.", ent[0].text))
+        if not (ent.label_ == "TAXON" and genus and i + 2 < len(doc) and ent.end <= i + 3
+                and doc[i].text == "(" and doc[i + 2].text == ")" and doc[i + 1].is_title
+                and doc[i + 1].is_alpha and not HIGHER_TAXON.search(doc[i + 1].text)):
+            out.append(ent)
+            continue
+        end = i + 3
+        while k < len(ents) and ents[k].start < end:
+            k += 1
+        if k < len(ents) and ents[k].start == end and ents[k].label_ == "TAXON" \
+                and ents[k][0].is_lower:
+            end = ents[k].end
+            k += 1
+        out.append(Span(doc, ent.start, end, label="TAXON"))
+    return out
+
+
 def _trim_taxon(ent: Span) -> Span | None:
-    """A taxon without the author after it; None for a growth stage or body part."""
-    if ent.text in NOT_TAXA:
+    """A taxon without the author after it or the lower-case group words before its
+    capitalised name; None for a growth stage, a body part or a group word in the
+    singular."""
+    if ent.text in NOT_TAXA or (len(ent) == 1 and SINGULAR_GROUP.fullmatch(ent.text)):
         return None
+    first = next((i for i, t in enumerate(ent) if t.text[:1].isupper()), 0)
+    if first and all(t.is_lower or t.is_space for t in ent[:first]):
+        ent = Span(ent.doc, ent.start + first, ent.end, label="TAXON")
     last = ent[-1]
     if len(ent) > 1 and last.is_title and last.is_alpha and len(last) > 1 \
             and not last.text.endswith("s"):
         return Span(ent.doc, ent.start, ent.end - 1, label="TAXON")
     return ent
+
+
+def _join_broken_words(ents: list[Span]) -> list[Span]:
+    """Names that take in the other half of a word broken at a line end: the lower-case rest
+    after `Aus-`, the `Pale-` before `ozoic`; a name holding the rest is joined."""
+    if not ents:
+        return ents
+    doc = ents[0].doc
+    owner = {i: k for k, ent in enumerate(ents) for i in range(ent.start, ent.end)}
+    spans = [(ent.start, ent.end) for ent in ents]
+    for k, (start, end) in enumerate(spans):
+        if start > 0 and start - 1 not in owner and BROKEN.search(doc[start - 1].text) \
+                and doc[start - 1].whitespace_ and doc[start].is_lower:
+            start -= 1
+        if end < len(doc) and BROKEN.search(doc[end - 1].text) and doc[end - 1].whitespace_ \
+                and doc[end].is_lower and doc[end].is_alpha and not doc[end].is_stop:
+            nxt = owner.get(end)
+            if nxt is None:
+                end += 1
+            elif ents[nxt].label == ents[k].label and ents[nxt].start == end:
+                end = ents[nxt].end
+        spans[k] = (start, end)
+    out: list[Span] = []
+    for ent, (start, end) in zip(ents, spans):
+        if out and start < out[-1].end:
+            continue  # the rest of this one's broken word went into the name before it
+        out.append(ent if (start, end) == (ent.start, ent.end)
+                   else Span(doc, start, end, label=ent.label))
+    return out
+
+
+def _trim_tail(ent: Span) -> Span | None:
+    """A name without the function words or brackets it ran on into."""
+    end = ent.end
+    while end > ent.start and ent.doc[end - 1].text in NOT_LAST:
+        end -= 1
+    if end == ent.end:
+        return ent
+    return clean_span(Span(ent.doc, ent.start, end, label=ent.label)) if end > ent.start \
+        else None
+
+
+def _extend_age(ent: Span, taken: set[int]) -> Span:
+    doc, end = ent.doc, ent.end
+    if end < len(doc) and end not in taken and doc[end].lower_ in AGE_QUALIFIERS:
+        return Span(doc, ent.start, end + 1, label="CHRONO")
+    return ent
+
+
+def _split_units(ent: Span) -> list[Span]:
+    """Units run together (`Candland Shale Johns Wash Limestone Member`, a table's column):
+    split after a capitalised rank word followed by a capitalised name word; a piece with
+    no rank word after the first is not a unit (`Pioche Shale Feet`)."""
+    cuts = [ent.start]
+    for token in ent[:-1]:
+        nxt = token.nbor()
+        words = token.text.replace("_", " ").split()
+        if token.is_title and words and words[-1].casefold() in RANK_WORDS and nxt.is_title \
+                and nxt.is_alpha and len(nxt) > 1 and nxt.lower_ not in RANK_WORDS:
+            cuts.append(nxt.i)
+    if len(cuts) == 1:
+        return [ent]
+    pieces = [Span(ent.doc, a, b, label="STRAT") for a, b in zip(cuts, [*cuts[1:], ent.end])]
+    return [pieces[0], *(p for p in pieces[1:]
+                         if any(t.lower_ in RANK_WORDS for t in p))]
 
 
 def _trim_position(ent: Span) -> Span:
@@ -245,18 +359,24 @@ def _extend_place(ent: Span, taken: set[int]) -> Span:
 
 def trim_names(ents: Iterable[Span]) -> list[Span]:
     """Taxon, unit and place names as the guidelines delimit them (the module docstring)."""
-    ents = _join_taxon_names(list(ents))
+    ents = _join_taxon_names(_join_subgenus(_join_broken_words(list(ents))))
     taken = {i for ent in ents for i in range(ent.start, ent.end)}
     out = []
     for ent in ents:
-        if _citation(ent):
+        ent = _trim_tail(ent)
+        if ent is None or _citation(ent):
             continue
-        if ent.label_ == "LOC":
+        if ent.label_ == "CHRONO":
+            ent = _extend_age(ent, taken)
+        elif ent.label_ == "LOC":
+            if not any(c.isupper() or c.isdigit() for c in ent.text):
+                continue  # a common noun (`breccia`, `small gully`), not a place name
             ent = _extend_place(ent, taken)
         elif ent.label_ == "TAXON":
             ent = _trim_taxon(ent)
         elif ent.label_ == "STRAT":
-            ent = _trim_position(ent)
+            out.extend(_trim_position(piece) for piece in _split_units(ent))
+            continue
         if ent is not None:
             out.append(ent)
     return out
