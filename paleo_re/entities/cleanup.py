@@ -61,9 +61,11 @@ QUALIFIER_WORDS = {"?", "cf", "aff", "var", "cf.", "aff.", "var."}
 SINGULAR_GROUP = re.compile(r"[A-Za-z][a-z]+(?:id|oid)")
 # A higher taxon in brackets after a genus (`Isoxys (Arthropoda)`) is not its subgenus.
 HIGHER_TAXON = re.compile(r"(?:ida|ita|oda)$")
-PLACE_WORDS = {"Province", "County"}
-AGE_QUALIFIERS = {"inférieur", "inferieur", "supérieur", "superieur", "supe´rieur", "moyen",
-                  "inferior", "superior", "medio"}
+# The word a name takes in right after it, by type (a place's `Province`, as written; an
+# age's French or Spanish qualifier, in any case).
+NEXT_WORDS = {"LOC": {"Province", "County"},
+              "CHRONO": {"inférieur", "inferieur", "supérieur", "superieur", "supe´rieur",
+                         "moyen", "inferior", "superior", "medio"}}
 # Never the last word of a name: an opening bracket, a comma, a function word.
 NOT_LAST = {"(", "[", ",", ";", ":", "of", "the", "and", "or", "in", "at", "from", "to", "with",
             "by", "on", "de", "del", "du", "des", "der", "di"}
@@ -72,12 +74,12 @@ CITATION = re.compile(r"\s*[,(]?\s*(?:1[789]\d\d|20\d\d)[a-z]?\b|\s+et al\b")
 POSITION_WORDS = {"lower", "upper", "middle", "basal", "lowermost", "uppermost", "lowest",
                   "topmost"}
 # Growth stages and body parts: written in lower case they are never a taxon name.
-NOT_TAXA = {"protaspis", "protaspides", "protaspid", "protaspids", "meraspis", "meraspid",
-            "meraspids", "meraspides", "holaspis", "holaspid", "holaspids", "glabella",
-            "glabellae", "cranidium", "cranidia", "pygidium", "pygidia", "cephalon", "cephala",
-            "thorax", "opisthothorax", "sclerite", "sclerites", "specimen", "specimens",
-            "librigena", "librigenae", "hypostome", "hypostomes", "exoskeleton",
-            "exoskeletons"}
+# (Their singular `-id` forms are group words in the singular, SINGULAR_GROUP.)
+NOT_TAXA = {"protaspis", "protaspides", "protaspids", "meraspis", "meraspids", "meraspides",
+            "holaspis", "holaspids", "glabella", "glabellae", "cranidium", "cranidia",
+            "pygidium", "pygidia", "cephalon", "cephala", "thorax", "opisthothorax", "sclerite",
+            "sclerites", "specimen", "specimens", "librigena", "librigenae", "hypostome",
+            "hypostomes", "exoskeleton", "exoskeletons"}
 
 
 def clean_span(span: Span) -> Span | None:
@@ -310,13 +312,6 @@ def _trim_tail(ent: Span) -> Span | None:
         else None
 
 
-def _extend_age(ent: Span, taken: set[int]) -> Span:
-    doc, end = ent.doc, ent.end
-    if end < len(doc) and end not in taken and doc[end].lower_ in AGE_QUALIFIERS:
-        return Span(doc, ent.start, end + 1, label="CHRONO")
-    return ent
-
-
 def _split_units(ent: Span) -> list[Span]:
     """Units run together (`Candland Shale Johns Wash Limestone Member`, a table's column):
     split after a capitalised rank word followed by a capitalised name word; a piece with
@@ -350,10 +345,12 @@ def _citation(ent: Span) -> bool:
         CITATION.match(doc.text, ent.end_char))
 
 
-def _extend_place(ent: Span, taken: set[int]) -> Span:
-    doc, end = ent.doc, ent.end
-    if end < len(doc) and end not in taken and doc[end].text in PLACE_WORDS:
-        return Span(doc, ent.start, end + 1, label="LOC")
+def _take_next_word(ent: Span, taken: set[int]) -> Span:
+    """`ent` with the word of `NEXT_WORDS` for its type right after it, if no entity has it."""
+    doc, end, words = ent.doc, ent.end, NEXT_WORDS.get(ent.label_, set())
+    if end < len(doc) and end not in taken and (doc[end].text in words
+                                                or doc[end].lower_ in words):
+        return Span(doc, ent.start, end + 1, label=ent.label)
     return ent
 
 
@@ -366,13 +363,10 @@ def trim_names(ents: Iterable[Span]) -> list[Span]:
         ent = _trim_tail(ent)
         if ent is None or _citation(ent):
             continue
-        if ent.label_ == "CHRONO":
-            ent = _extend_age(ent, taken)
-        elif ent.label_ == "LOC":
-            if not any(c.isupper() or c.isdigit() for c in ent.text):
-                continue  # a common noun (`breccia`, `small gully`), not a place name
-            ent = _extend_place(ent, taken)
-        elif ent.label_ == "TAXON":
+        if ent.label_ == "LOC" and not any(c.isupper() or c.isdigit() for c in ent.text):
+            continue  # a common noun (`breccia`, `small gully`), not a place name
+        ent = _take_next_word(ent, taken)
+        if ent.label_ == "TAXON":
             ent = _trim_taxon(ent)
         elif ent.label_ == "STRAT":
             out.extend(_trim_position(piece) for piece in _split_units(ent))
