@@ -95,18 +95,20 @@ def test_unknown_reader_is_a_config_error():
 
 @pytest.mark.slow
 def test_the_shipped_relation_extractor_config_trains(tiny_bert):
-    """configs/transformer.cfg's relation_extractor block, on a tiny local BERT."""
+    """configs/transformer.cfg's transformer model (length groups) and relation_extractor
+    blocks, on a tiny local BERT."""
     from pathlib import Path
 
     from thinc.api import Config
 
-    shipped = Config().from_disk(Path(__file__).parents[1] / "configs" / "transformer.cfg",
-                                 interpolate=False)["components"]["relation_extractor"]
+    components = Config().from_disk(Path(__file__).parents[1] / "configs" / "transformer.cfg",
+                                    interpolate=False)["components"]
+    shipped = components["relation_extractor"]
     settings = {k: v for k, v in shipped.items() if k != "factory"}
     nlp = spacy.blank("en")
-    nlp.add_pipe("transformer", config={"model": {
-        "@architectures": "spacy-transformers.TransformerModel.v3", "name": str(tiny_bert),
-        "get_spans": {"@span_getters": "spacy-transformers.doc_spans.v1"}}})
+    transformer = dict(components["transformer"]["model"], name=str(tiny_bert))
+    assert transformer["@architectures"] == "paleo_re.TransformerModel.v1"
+    nlp.add_pipe("transformer", config={"model": transformer})
     nlp.add_pipe(shipped["factory"], config=settings)
     train(nlp, make_examples(nlp, toy_records(90)), epochs=12)
     assert nlp.evaluate(make_examples(nlp, toy_records(30, seed=1)))["rel_micro_f"] >= 0.9
