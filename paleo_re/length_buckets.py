@@ -38,12 +38,6 @@ def build_transformer_model(
     call_cost (int): what one more call of the transformer costs, in padded wordpieces; groups
         are chosen to minimise padded wordpieces plus this for each call.
     """
-    if grad_scaler_config is None:
-        grad_scaler_config = {}
-    if transformer_config is None:
-        transformer_config = {}
-    if tokenizer_config is None:
-        tokenizer_config = {}
     model = TransformerModel(
         name,
         get_spans,
@@ -63,7 +57,7 @@ def length_buckets(lengths: Sequence[int], call_cost: int) -> list[list[int]]:
     `call_cost` per group (an exact split of the sorted rows by dynamic programming)."""
     order = sorted(range(len(lengths)), key=lambda i: lengths[i])
     n = len(order)
-    best = [0] + [0] * n
+    best = [0] * (n + 1)
     start = [0] * (n + 1)
     for end in range(1, n + 1):
         width = lengths[order[end - 1]]
