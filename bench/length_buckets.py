@@ -4,7 +4,8 @@ forward), on the same batches, in the same run:
 
     python bench/length_buckets.py corpus/train.spacy --steps 20 --costs 0,32,64,128,256
 
-Builds the default pipeline (configs/transformer.cfg, untrained, from the local backbone) and
+Builds the default pipeline (configs/transformer.cfg, whose transformer is
+`paleo_re.TransformerModel.v1`; untrained, from the local backbone) and
 times `nlp.update` on `--steps` batches of about `--words` words (the size `spacy train`
 reaches after its first few hundred steps), then `nlp.pipe` over the same docs. The baseline is
 a call cost so high that every batch is one group, which is exactly the padded call. Prints,
@@ -40,10 +41,7 @@ def main(
     costs: str = typer.Option("0,32,64,128,256", help="Call costs to compare"),
     seed: int = typer.Option(0, help="Shuffling seed"),
 ) -> None:
-    cfg = load_config(config, overrides={
-        "paths.train": str(data), "paths.dev": str(data),
-        "components.transformer.model.@architectures": "paleo_re.TransformerModel.v1",
-    })
+    cfg = load_config(config, overrides={"paths.train": str(data), "paths.dev": str(data)})
     nlp = init_nlp(cfg)
     examples = list(Corpus(str(data))(nlp))
     random.Random(seed).shuffle(examples)
