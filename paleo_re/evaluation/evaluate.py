@@ -29,6 +29,10 @@ def predict(nlp: Language, gold: Sequence[Doc], mode: str, batch_size: int = 32
     disable = [] if mode == "end_to_end" else [
         n for n in nlp.pipe_names if nlp.get_pipe_meta(n).factory == "ner"
         or "doc._.relations" in nlp.get_pipe_meta(n).assigns]
+    # an encoder whose every listener is off computes nothing anyone reads
+    disable += [name for name, pipe in nlp.pipeline
+                if getattr(pipe, "listening_components", None)
+                and set(pipe.listening_components) <= set(disable)]
     with nlp.select_pipes(disable=disable):
         docs = list(nlp.pipe((doc.text for doc in gold), batch_size=batch_size))
     return [Example(doc, ref) for doc, ref in zip(docs, gold)]
