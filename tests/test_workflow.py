@@ -6,12 +6,13 @@ import pytest
 import spacy
 import srsly
 from spacy.tokens import DocBin
+from spacy.training import Example
 from util import make_examples, toy_records, train, unwrapped
 
 from paleo_re.component.relations import has_relations
 from paleo_re.entities import add_sentencizer
 from paleo_re.evaluation.compare import write_comparison
-from paleo_re.evaluation.evaluate import evaluate, write_results
+from paleo_re.evaluation.evaluate import evaluate, predict, write_results
 from paleo_re.io.annotations import record_to_doc
 from paleo_re.io.seed import plain_text
 from paleo_re.io.standoff import text_digest
@@ -109,6 +110,28 @@ def test_evaluate_report_and_comparison(tmp_path):
     text = write_comparison([("toy", tmp_path / "metrics" / "metrics.json")],
                             tmp_path / "results.md")
     assert "| toy | gold entities |" in text
+
+
+def test_rules_pass_leaves_an_encoder_only_ner_reads_off(monkeypatch):
+    """The rules-only entity pass turns `ner` off, and with it the encoder `ner` listens to."""
+    nlp = spacy.blank("en")
+    encoder = nlp.add_pipe("tok2vec")
+    nlp.add_pipe("ner", config={"model": {
+        "@architectures": "spacy.TransitionBasedParser.v2", "state_type": "ner",
+        "hidden_width": 8, "maxout_pieces": 2, "use_upper": False,
+        "tok2vec": {"@architectures": "spacy.Tok2VecListener.v1", "width": 96}}})
+    ruler = nlp.add_pipe("entity_ruler")
+    gold = [nlp.make_doc("Olenellus occurs in the Pioche Formation.")]
+    nlp.initialize(lambda: [Example.from_dict(gold[0], {"entities": [(0, 9, "TAXON")]})])
+    ruler.add_patterns([{"label": "STRAT", "pattern": "Pioche Formation"}])
+    assert encoder.listening_components == ["ner"]
+    calls = []
+    encode = encoder.predict
+    monkeypatch.setattr(encoder, "predict", lambda docs: calls.append(len(docs)) or encode(docs))
+    (rules,) = predict(nlp, gold, "rules")
+    assert [e.text for e in rules.predicted.ents] == ["Pioche Formation"] and calls == []
+    predict(nlp, gold, "end_to_end")
+    assert calls == [1]
 
 
 def test_project_commands_exist():
