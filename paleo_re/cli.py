@@ -139,9 +139,10 @@ def tune_thresholds_cmd(
 @app.command("train-relations")
 def train_relations_cmd(
     model: Path = typer.Argument(..., help="Trained pipeline folder"),
-    data: Path = typer.Argument(..., help="Training .spacy docs with entities and relations"),
+    data: list[Path] = typer.Argument(
+        ..., help="Training .spacy docs with entities and relations (one file or more)"),
     output: Path = typer.Option(..., "--output", "-o", help="Where to save the pipeline"),
-    epochs: int = typer.Option(20, help="Passes over the training docs"),
+    epochs: int = typer.Option(17, help="Passes over the training docs"),
     learn_rate: float = typer.Option(0.001, help="Adam learning rate for the head"),
     seed: int = typer.Option(0, help="Random seed (batch order, dropout)"),
     name: str = typer.Option("relation_extractor", help="The relation extractor's name"),
@@ -155,14 +156,16 @@ def train_relations_cmd(
 
     fix_random_seed(seed)
     nlp = load_pipeline(model)
-    encoded = encode(nlp, DocBin().from_disk(data).get_docs(nlp.vocab), name)
+    docs = [doc for path in data for doc in DocBin().from_disk(path).get_docs(nlp.vocab)]
+    encoded = encode(nlp, docs, name)
     msg.info(f"Encoded {len(encoded)} docs with candidate pairs")
     adam = adam_settings(nlp)
     settings = {"epochs": epochs, "batch_size": 16, "dropout": 0.1, "seed": seed}
     losses = train_head(get_relation_extractor(nlp, name), encoded,
                         optimizer=Adam(learn_rate, **adam), **settings)
     nlp.meta["paleo_re_head_training"] = {  # how the packaged head weights were made
-        "component": name, "data": str(data), "docs": len(encoded), **settings,
+        "component": name, "data": [str(path) for path in data], "docs": len(encoded),
+        **settings,
         "optimizer": {"@optimizers": "Adam.v1", "learn_rate": learn_rate, **adam}}
     msg.table([(i + 1, f"{loss:.4f}") for i, loss in enumerate(losses)],
               header=("epoch", "loss"), divider=True)
@@ -255,7 +258,7 @@ def build_corpus_cmd(
         [], help="Hand-annotated stand-off JSONL whose texts live in --data (split train/dev)"),
     data: Path | None = typer.Option(None, exists=True, file_okay=False,
                                      help="The data folder stand-off annotations point into"),
-    dev_fraction: float = typer.Option(0.15),
+    dev_fraction: float = typer.Option(0.05),
     seed: int = typer.Option(0),
 ) -> None:
     """Build stratified train/dev .spacy files and print per-label counts."""
@@ -282,7 +285,7 @@ def cv(
     standoff: list[Path] = typer.Option([], help="Stand-off JSONL whose texts live in --data"),
     data: Path | None = typer.Option(None, exists=True, file_okay=False),
     max_steps: int = typer.Option(900, help="spacy train steps per fold"),
-    head_epochs: int = typer.Option(20, help="Cached head epochs per fold"),
+    head_epochs: int = typer.Option(17, help="Cached head epochs per fold"),
     gpu_id: int = typer.Option(-1),
     seed: int = typer.Option(0, help="Seed of the fold split"),
 ) -> None:

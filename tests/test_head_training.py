@@ -60,10 +60,12 @@ def test_encode_masks_unannotated_docs(tiny_bert):
 def test_train_relations_command(tiny_bert, tmp_path):
     nlp, examples = transformer_nlp(tiny_bert)
     nlp.to_disk(tmp_path / "model")
-    DocBin(docs=[eg.reference for eg in examples], store_user_data=True).to_disk(
-        tmp_path / "train.spacy")
+    half = len(examples) // 2  # the docs may come in several files
+    for name, part in (("a", examples[:half]), ("b", examples[half:])):
+        DocBin(docs=[eg.reference for eg in part], store_user_data=True).to_disk(
+            tmp_path / f"{name}.spacy")
     result = CliRunner().invoke(app, ["train-relations", str(tmp_path / "model"),
-                                      str(tmp_path / "train.spacy"), "-o",
+                                      str(tmp_path / "a.spacy"), str(tmp_path / "b.spacy"), "-o",
                                       str(tmp_path / "out"), "--epochs", "30"])
     assert result.exit_code == 0, result.output
     trained = spacy.load(tmp_path / "out")

@@ -9,6 +9,7 @@ from spacy.tokens import DocBin
 from spacy.training import Example
 from util import make_examples, toy_records, train, unwrapped
 
+from paleo_re.component.gold_ents import run_with_gold_ents, unread_pipes
 from paleo_re.component.relations import has_relations
 from paleo_re.entities import add_sentencizer
 from paleo_re.evaluation.compare import write_comparison
@@ -132,6 +133,28 @@ def test_rules_pass_leaves_an_encoder_only_ner_reads_off(monkeypatch):
     assert [e.text for e in rules.predicted.ents] == ["Pioche Formation"] and calls == []
     predict(nlp, gold, "end_to_end")
     assert calls == [1]
+
+
+def test_gold_entity_pass_leaves_a_ruler_only_the_cleanup_reads_off(monkeypatch):
+    """With the gold entities given the cleanup is off, and with it the ruler whose matches
+    only the cleanup reads; a ruler that sets entities itself is an entity component anyway."""
+    nlp = spacy.blank("en")
+    ruler = nlp.add_pipe("span_ruler", config={"spans_key": "ruler"})
+    ruler.add_patterns([{"label": "STRAT", "pattern": "Pioche Formation"}])
+    nlp.add_pipe("paleo_entity_cleanup", config={"proposals": "ruler"})
+    assert unread_pipes(nlp, []) == [] and unread_pipes(nlp, ["ner"]) == []
+    assert unread_pipes(nlp, ["paleo_entity_cleanup"]) == ["span_ruler"]
+    calls = []
+    match = ruler.__call__
+    monkeypatch.setattr(type(ruler), "__call__", lambda self, doc: calls.append(1) or match(doc))
+    gold = nlp.make_doc("Olenellus occurs in the Pioche Formation.")
+    gold.ents = [gold.char_span(0, 9, "TAXON")]
+    (doc,) = run_with_gold_ents(nlp, [gold])
+    assert [e.text for e in doc.ents] == ["Olenellus"] and calls == []
+    nlp("Olenellus occurs in the Pioche Formation.")
+    assert calls == [1]
+    ruler.annotate_ents = True
+    assert unread_pipes(nlp, ["paleo_entity_cleanup"]) == []
 
 
 def test_project_commands_exist():

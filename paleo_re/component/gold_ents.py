@@ -38,6 +38,23 @@ def entity_pipes(nlp: Language) -> list[str]:
             or getattr(pipe, "annotate_ents", False)]
 
 
+def unread_pipes(nlp: Language, off: Iterable[str]) -> list[str]:
+    """Components that only the components in `off` read, so running them computes nothing
+    anyone uses: an encoder whose listeners are all off, and a span ruler that sets no
+    entities and whose matches go only to components in `off` that take them as `proposals`
+    (`paleo_entity_cleanup`)."""
+    off = set(off)
+    unread = []
+    for name, pipe in nlp.pipeline:
+        listeners = set(getattr(pipe, "listening_components", None) or ())
+        key = None if getattr(pipe, "annotate_ents", True) else getattr(pipe, "key", None)
+        readers = {other for other, reader in nlp.pipeline
+                   if key and getattr(reader, "proposals", None) == key}
+        if (listeners and listeners <= off) or (readers and readers <= off):
+            unread.append(name)
+    return unread
+
+
 def _unannotated(doc: Doc) -> Doc:
     copy = doc.copy()
     set_relations(copy, None)
@@ -50,6 +67,7 @@ def run_with_gold_ents(nlp: Language, gold: Iterable[Doc], upto: str | None = No
     component of `nlp` that does not set entities; with `upto`, only through the components
     before that one. The components are off until the docs are all read."""
     off = set(entity_pipes(nlp))
+    off |= set(unread_pipes(nlp, off))  # not those after `upto`: the caller reads their input
     if upto is not None:
         off |= set(nlp.pipe_names[nlp.pipe_names.index(upto):])
     copies = (_unannotated(doc) for doc in gold)

@@ -63,7 +63,8 @@ def run_fold(fold_dir: Path, config: Path, corpus_args: Sequence[str], max_steps
          "--paths.dev", str(fold_dir / "held_out.spacy"),
          "--training.max_steps", str(max_steps)],
         ["paleo_re", "train-relations", str(fold_dir / "training" / "model-best"),
-         str(fold_dir / "train.spacy"), "--output", str(model), "--epochs", str(head_epochs)],
+         str(fold_dir / "train.spacy"), str(fold_dir / "held_out.spacy"), "--output",
+         str(model), "--epochs", str(head_epochs)],
         ["paleo_re", "evaluate", str(model), str(fold_dir / "test.jsonl"),
          "--output", str(fold_dir / "metrics"), "--title", f"CV {fold_dir.name}"],
     ]

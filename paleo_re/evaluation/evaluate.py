@@ -13,7 +13,7 @@ from spacy.scorer import PRFScore
 from spacy.tokens import Doc
 from spacy.training import Example
 
-from ..component.gold_ents import entity_pipes, run_with_gold_ents
+from ..component.gold_ents import entity_pipes, run_with_gold_ents, unread_pipes
 from ..component.scorer import confusion_matrix, matrix_labels, score_relations
 from ..io.annotations import read_annotations
 
@@ -29,10 +29,7 @@ def predict(nlp: Language, gold: Sequence[Doc], mode: str, batch_size: int = 32
     disable = [] if mode == "end_to_end" else [
         n for n in nlp.pipe_names if nlp.get_pipe_meta(n).factory == "ner"
         or "doc._.relations" in nlp.get_pipe_meta(n).assigns]
-    # an encoder whose every listener is off computes nothing anyone reads
-    disable += [name for name, pipe in nlp.pipeline
-                if getattr(pipe, "listening_components", None)
-                and set(pipe.listening_components) <= set(disable)]
+    disable += unread_pipes(nlp, disable)
     with nlp.select_pipes(disable=disable):
         docs = list(nlp.pipe((doc.text for doc in gold), batch_size=batch_size))
     return [Example(doc, ref) for doc, ref in zip(docs, gold)]

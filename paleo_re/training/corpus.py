@@ -86,7 +86,7 @@ def split_entity(doc: Doc, sentences: Doc) -> Span | None:
 
 
 def build_corpus(nlp: Language, annotated: Sequence[Path], weak: Sequence[Path], train_path: Path,
-                 dev_path: Path, dev_fraction: float = 0.15, seed: int = 0,
+                 dev_path: Path, dev_fraction: float = 0.05, seed: int = 0,
                  standoff: Sequence[Path] = (), data: Path | None = None,
                  schema: Schema = DEFAULT) -> dict:
     """Split the hand-annotated docs (`annotated`, and `standoff` read against the data folder
