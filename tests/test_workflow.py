@@ -181,9 +181,10 @@ def test_configs_put_the_ruler_before_the_encoder(name):
     assert pipeline.index("entity_ruler") < pipeline.index(name)
 
 
-def test_default_config_keeps_the_last_step():
+@pytest.mark.parametrize("name", ["transformer", "tok2vec"])
+def test_configs_keep_the_last_step(name):
     """The held-out part is too small to choose a checkpoint on: `spacy train` scores it at
     its first and last step only, whatever `max_steps`: no checkpoint is chosen on it."""
-    config = spacy.util.load_config(Path(__file__).parent.parent / "configs" / "transformer.cfg",
+    config = spacy.util.load_config(Path(__file__).parent.parent / "configs" / f"{name}.cfg",
                                     overrides={"training.max_steps": 120}, interpolate=True)
     assert config["training"]["eval_frequency"] == config["training"]["max_steps"] == 120
