@@ -2,7 +2,7 @@
 against one epoch of `spacy train`-style updates of the whole pipeline, on the same docs, in the
 same run.
 
-    python bench/head_training.py training/transformer/model-relations corpus/train.spacy \
+    python bench/head_training.py training/transformer/model-relations corpus/train/gold.spacy \
         --n-docs 200
 
 Prints seconds and the ratios to the baseline (a full `nlp.update` pass: transformer, ner and

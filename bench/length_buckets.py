@@ -2,7 +2,7 @@
 training and at inference, against one padded call per batch (spacy-transformers' own
 forward), on the same batches, in the same run:
 
-    python bench/length_buckets.py corpus/train.spacy --steps 20 --costs 0,32,64,128,256
+    python bench/length_buckets.py corpus/train/gold.spacy --steps 20 --costs 0,32,64,128,256
 
 Builds the default pipeline (configs/transformer.cfg, whose transformer is
 `paleo_re.TransformerModel.v1`; untrained, from the local backbone) and

@@ -15,6 +15,8 @@ import typer
 from spacy.language import Language
 from wasabi import msg
 
+from .training import DEV_FRACTION, HEAD_EPOCHS
+
 app = typer.Typer(help="Relation extraction for paleontology literature.", no_args_is_help=True)
 
 
@@ -142,7 +144,7 @@ def train_relations_cmd(
     data: list[Path] = typer.Argument(
         ..., help="Training .spacy docs with entities and relations (one file or more)"),
     output: Path = typer.Option(..., "--output", "-o", help="Where to save the pipeline"),
-    epochs: int = typer.Option(17, help="Passes over the training docs"),
+    epochs: int = typer.Option(HEAD_EPOCHS, help="Passes over the training docs"),
     learn_rate: float = typer.Option(0.001, help="Adam learning rate for the head"),
     seed: int = typer.Option(0, help="Random seed (batch order, dropout)"),
     name: str = typer.Option("relation_extractor", help="The relation extractor's name"),
@@ -251,14 +253,15 @@ a held-out set will show how far they carry over. The same holds in part for "de
 @app.command("build-corpus")
 def build_corpus_cmd(
     train: Path = typer.Option(..., help="Output .spacy file for training"),
-    dev: Path = typer.Option(..., help="Output .spacy file for the held-out part"),
-    annotated: list[Path] = typer.Option(..., help="Hand-annotated JSONL (split train/dev)"),
+    dev: Path | None = typer.Option(
+        None, help="Output .spacy file for the held-out part (none: everything goes to --train)"),
+    annotated: list[Path] = typer.Option([], help="Hand-annotated JSONL (split train/dev)"),
     weak: list[Path] = typer.Option([], help="Weakly labeled JSONL (train only)"),
     standoff: list[Path] = typer.Option(
         [], help="Hand-annotated stand-off JSONL whose texts live in --data (split train/dev)"),
     data: Path | None = typer.Option(None, exists=True, file_okay=False,
                                      help="The data folder stand-off annotations point into"),
-    dev_fraction: float = typer.Option(0.05),
+    dev_fraction: float = typer.Option(DEV_FRACTION),
     seed: int = typer.Option(0),
 ) -> None:
     """Build stratified train/dev .spacy files and print per-label counts."""
@@ -267,6 +270,8 @@ def build_corpus_cmd(
 
     if standoff and data is None:
         raise typer.BadParameter("--standoff needs --data, the folder its texts live in")
+    if not (annotated or standoff or weak):
+        raise typer.BadParameter("nothing to build from: give --annotated, --standoff or --weak")
     nlp = spacy.blank("en")
     add_sentencizer(nlp)
     build_corpus(nlp, annotated, weak, train, dev, dev_fraction, seed, standoff, data)
@@ -280,17 +285,19 @@ def cv(
     work: Path = typer.Option(Path("training/cv"), help="Folder for the folds' files and models"),
     folds: int = typer.Option(3, min=2, help="Number of folds"),
     config: Path = typer.Option(Path("configs/transformer.cfg"), exists=True),
-    annotated: list[Path] = typer.Option([], help="Other hand-annotated JSONL to train on"),
-    weak: list[Path] = typer.Option([], help="Weakly labeled JSONL to train on"),
-    standoff: list[Path] = typer.Option([], help="Stand-off JSONL whose texts live in --data"),
+    annotated: list[Path] = typer.Option(
+        [], help="Other hand-annotated JSONL for `spacy train` (the head's epochs read GOLD)"),
+    weak: list[Path] = typer.Option([], help="Weakly labeled JSONL, as --annotated"),
+    standoff: list[Path] = typer.Option(
+        [], help="Stand-off JSONL whose texts live in --data, as --annotated"),
     data: Path | None = typer.Option(None, exists=True, file_okay=False),
     max_steps: int = typer.Option(900, help="spacy train steps per fold"),
-    head_epochs: int = typer.Option(17, help="Cached head epochs per fold"),
+    head_epochs: int = typer.Option(HEAD_EPOCHS, help="Cached head epochs per fold"),
     gpu_id: int = typer.Option(-1),
     seed: int = typer.Option(0, help="Seed of the fold split"),
 ) -> None:
     """K-fold cross-validation of the training workflow over GOLD: each fold is trained on the
-    other folds plus the other sources, and scored on its own sentences."""
+    other folds (`spacy train` also on the other sources), and scored on its own sentences."""
     from .evaluation.cv import cross_validate
 
     if standoff and data is None:

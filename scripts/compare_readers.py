@@ -4,7 +4,7 @@ default's, scored with gold entities on held-out annotated sentences (a CV fold'
 never the dev set).
 
     python scripts/compare_readers.py training/cv/fold0/training/model-best \
-        training/cv/fold0/train.spacy training/cv/fold0/test.jsonl \
+        training/cv/fold0/train/gold.spacy training/cv/fold0/test.jsonl \
         --reader piecewise --reader marked --seeds 0,1 --epochs 20 --layers 1
 
 F1 counts every gold pair of the held-out sentences, those no candidate covers as misses, and

@@ -3,7 +3,7 @@
 applied. The weights are not changed (the optimizer is a no-op).
 
     python scripts/encoder_gradients.py training/cv/fold0/training/model-best \
-        training/cv/fold0/train.spacy --batches 8 --batch-size 24
+        training/cv/fold0/train/gold.spacy --batches 8 --batch-size 24
 
 The relation extractor's loss is a mean over a batch's candidate pairs and `ner`'s a sum over
 its transitions, so with `grad_factor = 1.0` on both the encoder learns almost only from `ner`

@@ -1,3 +1,5 @@
+from pathlib import Path
+
 import pytest
 import srsly
 from util import make_examples, toy_records
@@ -52,3 +54,22 @@ def test_report_gives_mean_and_spread_per_label():
     text = report([metrics(0.6), metrics(0.8)], [metrics(0.5)["gold_ents"]["relations"]], "#")
     assert "| relations, gold entities | 0.700 ± 0.100 |" in text
     assert "| every type-valid pair (floor) | 0.500 ± 0.000 |" in text
+
+
+@pytest.mark.parametrize("other", [[], ["--standoff", "real.jsonl", "--data", "data"]])
+def test_a_fold_trains_the_encoder_on_every_source_and_the_head_on_the_gold(
+        tmp_path, monkeypatch, other):
+    from paleo_re.evaluation import cv
+
+    commands = []
+    monkeypatch.setattr(cv.subprocess, "run", lambda cmd, check: commands.append(cmd[2:]))
+    cv.run_fold(tmp_path, Path("c.cfg"), other, max_steps=9, head_epochs=2)
+    built = [c[c.index("--train") + 1] for c in commands if c[1] == "build-corpus"]
+    train, head = commands[len(built)], commands[len(built) + 1]
+    folder = tmp_path / "train"
+    assert train[:2] == ["spacy", "train"]
+    assert train[train.index("--paths.train") + 1] == str(folder)
+    assert len(built) == 1 + bool(other) and all(Path(p).parent == folder for p in built)
+    assert head[:2] == ["paleo_re", "train-relations"]
+    assert head[3:5] == [str(folder / "gold.spacy"), str(tmp_path / "held_out.spacy")]
+    assert other == [] or commands[1][-len(other):] == other

@@ -78,6 +78,15 @@ def test_build_corpus_adds_standoff_labels_and_drops_their_weak_copies(tmp_path,
                      standoff=[tmp_path / "real.jsonl"])
 
 
+def test_build_corpus_without_a_dev_path_puts_every_doc_in_train(tmp_path, blank_nlp):
+    srsly.write_jsonl(tmp_path / "hand.jsonl", toy_records(10))
+    counts = build_corpus(blank_nlp, [tmp_path / "hand.jsonl"], [], tmp_path / "t" / "a.spacy",
+                          None)
+    assert counts["train"] == 10 and counts["dev"] == 0
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["hand.jsonl", "t"]
+    assert len(DocBin().from_disk(tmp_path / "t" / "a.spacy")) == 10
+
+
 @pytest.mark.slow
 def test_build_corpus_skips_entities_split_by_the_sentencizer(tmp_path, capsys):
     nlp = spacy.blank("en")

@@ -2,7 +2,7 @@
 
 Dev is for measuring only, so error analysis and model selection need held-out labels of
 their own. Each fold trains the pipeline exactly as the `all` workflow does (corpus, `spacy
-train`, cached head epochs, thresholds), with that fold's part of the gold training set
+train`, cached head epochs), with that fold's part of the gold training set
 left out of the corpus, and evaluates on the left-out part: relations with gold entities and
 end to end, entities per type. The report gives the mean and spread over folds, next to the
 every-pair floor of the same sentences.
@@ -51,19 +51,24 @@ def write_folds(gold: Path, k: int, output: Path, seed: int = 0) -> list[Path]:
 def run_fold(fold_dir: Path, config: Path, corpus_args: Sequence[str], max_steps: int,
              head_epochs: int, gpu_id: int = -1) -> Path:
     """Train on everything but the fold, as the `all` workflow does; return its metrics.json.
-    `corpus_args`: the other sources of `build-corpus` (hand-written, stand-off, weak)."""
+    `corpus_args`: the other sources of `build-corpus` (hand-written, stand-off, weak), which
+    `spacy train` reads beside the fold's gold and the cached head epochs do not."""
     python = [sys.executable, "-m"]
-    model = fold_dir / "model"
+    model, train = fold_dir / "model", fold_dir / "train"
+    build = [["paleo_re", "build-corpus", "--train", str(train / "gold.spacy"),
+              "--dev", str(fold_dir / "held_out.spacy"),
+              "--annotated", str(fold_dir / "train.jsonl")]]
+    if corpus_args:
+        build.append(["paleo_re", "build-corpus", "--train", str(train / "other.spacy"),
+                      *corpus_args])
     steps = [
-        ["paleo_re", "build-corpus", "--train", str(fold_dir / "train.spacy"),
-         "--dev", str(fold_dir / "held_out.spacy"),
-         "--annotated", str(fold_dir / "train.jsonl"), *corpus_args],
+        *build,
         ["spacy", "train", str(config), "--output", str(fold_dir / "training"),
-         "--gpu-id", str(gpu_id), "--paths.train", str(fold_dir / "train.spacy"),
+         "--gpu-id", str(gpu_id), "--paths.train", str(train),
          "--paths.dev", str(fold_dir / "held_out.spacy"),
          "--training.max_steps", str(max_steps)],
         ["paleo_re", "train-relations", str(fold_dir / "training" / "model-best"),
-         str(fold_dir / "train.spacy"), str(fold_dir / "held_out.spacy"), "--output",
+         str(train / "gold.spacy"), str(fold_dir / "held_out.spacy"), "--output",
          str(model), "--epochs", str(head_epochs)],
         ["paleo_re", "evaluate", str(model), str(fold_dir / "test.jsonl"),
          "--output", str(fold_dir / "metrics"), "--title", f"CV {fold_dir.name}"],
@@ -141,7 +146,8 @@ def cross_validate(gold: Path, k: int, work: Path, config: Path, corpus_args: Se
              f"stratified by each sentence's rarest relation label. Each fold trains the "
              f"pipeline as the `all` workflow does (`{config}`, {max_steps} `spacy train` "
              f"steps, {head_epochs} cached head epochs) on the other folds"
-             f"{' plus ' + ' '.join(corpus_args) if corpus_args else ''}, and is scored on its "
+             f"{' (`spacy train` also on ' + ' '.join(corpus_args) + ')' if corpus_args else ''}"
+             f", and is scored on its "
              f"own sentences. "
              f"Mean ± standard deviation over folds. Written by `spacy project run cv`.")
     text = report(metrics, floors, intro)

@@ -21,6 +21,7 @@ from ..io.docs import write_docbin
 from ..io.errors import FormatError
 from ..io.seed import plain_text
 from ..io.standoff import read_standoff
+from . import DEV_FRACTION
 
 
 def _strata(docs: Sequence[Doc], seed: int) -> list[list[Doc]]:
@@ -86,13 +87,14 @@ def split_entity(doc: Doc, sentences: Doc) -> Span | None:
 
 
 def build_corpus(nlp: Language, annotated: Sequence[Path], weak: Sequence[Path], train_path: Path,
-                 dev_path: Path, dev_fraction: float = 0.05, seed: int = 0,
+                 dev_path: Path | None, dev_fraction: float = DEV_FRACTION, seed: int = 0,
                  standoff: Sequence[Path] = (), data: Path | None = None,
                  schema: Schema = DEFAULT) -> dict:
     """Split the hand-annotated docs (`annotated`, and `standoff` read against the data folder
-    `data`) into train/dev by stratum; weakly labeled docs go to train only (the dev part
-    measures against hand labels). Bad lines, and docs whose entity the sentencizer of `nlp` (if
-    any) splits, are reported and skipped; so are lines that break `schema`."""
+    `data`) into train/dev by stratum, or put them all in train when there is no `dev_path`;
+    weakly labeled docs go to train only (the dev part measures against hand labels). Bad
+    lines, and docs whose entity the sentencizer of `nlp` (if any) splits, are reported and
+    skipped; so are lines that break `schema`."""
     if standoff and data is None:
         raise ValueError("stand-off annotations need the data folder their sources live in")
     errors: list[FormatError] = []
@@ -117,7 +119,7 @@ def build_corpus(nlp: Language, annotated: Sequence[Path], weak: Sequence[Path],
         msg.warn(str(err))
     hand = [doc for path in (*annotated, *standoff) for doc in read[path]]
     weak_docs = [doc for path in weak for doc in read[path]]
-    hand_train, dev = stratified_split(hand, dev_fraction, seed)
+    hand_train, dev = stratified_split(hand, dev_fraction, seed) if dev_path else (hand, [])
     # a sentence labeled by hand is not also trained on with the rules' labels
     hand_texts = {plain_text(doc.text) for doc in hand}
     weak_docs = [doc for doc in weak_docs
@@ -125,12 +127,14 @@ def build_corpus(nlp: Language, annotated: Sequence[Path], weak: Sequence[Path],
     train = hand_train + weak_docs
     random.Random(seed).shuffle(train)
     write_docbin(train, train_path)
-    write_docbin(dev, dev_path)
+    if dev_path:
+        write_docbin(dev, dev_path)
     header, rows = count_table({"hand train": hand_train,
                                 "weak train": weak_docs, "dev": dev})
     msg.table(rows, header=header, divider=True)
     for path, docs in read.items():
         msg.info(f"{path}: {len(docs)} docs read")
     msg.info(f"{len(errors)} bad lines and {skipped} split entities skipped; wrote "
-             f"{len(train)} train docs to {train_path}, {len(dev)} dev docs to {dev_path}")
+             f"{len(train)} train docs to {train_path}"
+             + (f", {len(dev)} dev docs to {dev_path}" if dev_path else ""))
     return {"train": len(train), "dev": len(dev), "errors": len(errors), "skipped": skipped}
