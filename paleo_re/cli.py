@@ -264,7 +264,8 @@ def build_corpus_cmd(
     dev_fraction: float = typer.Option(DEV_FRACTION),
     seed: int = typer.Option(0),
 ) -> None:
-    """Build stratified train/dev .spacy files and print per-label counts."""
+    """Build stratified train/dev .spacy files (without --dev, one train file) and print
+    per-label counts."""
     from .entities import add_sentencizer
     from .training.corpus import build_corpus
 

@@ -87,6 +87,16 @@ def test_build_corpus_without_a_dev_path_puts_every_doc_in_train(tmp_path, blank
     assert len(DocBin().from_disk(tmp_path / "t" / "a.spacy")) == 10
 
 
+def test_build_corpus_command_without_a_source_is_a_user_error(tmp_path):
+    from typer.testing import CliRunner
+
+    from paleo_re.cli import app
+
+    result = CliRunner().invoke(app, ["build-corpus", "--train", str(tmp_path / "t.spacy")])
+    assert result.exit_code == 2 and "nothing to build from" in result.output
+    assert not (tmp_path / "t.spacy").exists()
+
+
 @pytest.mark.slow
 def test_build_corpus_skips_entities_split_by_the_sentencizer(tmp_path, capsys):
     nlp = spacy.blank("en")
