@@ -261,7 +261,9 @@ def build_corpus_cmd(
         [], help="Hand-annotated stand-off JSONL whose texts live in --data (split train/dev)"),
     data: Path | None = typer.Option(None, exists=True, file_okay=False,
                                      help="The data folder stand-off annotations point into"),
-    dev_fraction: float = typer.Option(DEV_FRACTION),
+    dev_fraction: float | None = typer.Option(
+        None, min=0.0, max=1.0, help=f"Share of the hand-annotated docs in --dev [default: "
+                                     f"{DEV_FRACTION}]"),
     seed: int = typer.Option(0),
 ) -> None:
     """Build stratified train/dev .spacy files (without --dev, one train file) and print
@@ -271,11 +273,14 @@ def build_corpus_cmd(
 
     if standoff and data is None:
         raise typer.BadParameter("--standoff needs --data, the folder its texts live in")
+    if dev_fraction is not None and dev is None:
+        raise typer.BadParameter("--dev-fraction needs --dev, the file the held-out part goes to")
     if not (annotated or standoff or weak):
         raise typer.BadParameter("nothing to build from: give --annotated, --standoff or --weak")
     nlp = spacy.blank("en")
     add_sentencizer(nlp)
-    build_corpus(nlp, annotated, weak, train, dev, dev_fraction, seed, standoff, data)
+    build_corpus(nlp, annotated, weak, train, dev, DEV_FRACTION if dev_fraction is None
+                 else dev_fraction, seed, standoff, data)
 
 
 @app.command()

@@ -119,6 +119,9 @@ def test_sentences(nlp: Language) -> None:
         "It occurs with C. mucrora.",
     ]
     assert len(list(nlp("Sentence one ends here! Two? Yes.").sents)) == 3
+    # PDF text spaces decimals out; a number after a stop still starts a sentence elsewhere
+    assert len(list(nlp("Olenellus from shale at 836. 41 m in the Parahio section.").sents)) == 1
+    assert len(list(nlp("It is new (see Fig. 2). 25 specimens occur.").sents)) == 2
     # PDF text: a line break between sentences is its own whitespace token
     assert [s.text.strip() for s in nlp("It is new (Fig. 2).\nOlenellus is rare.\n").sents] \
         == ["It is new (Fig. 2).", "Olenellus is rare."]

@@ -97,6 +97,19 @@ def test_build_corpus_command_without_a_source_is_a_user_error(tmp_path):
     assert not (tmp_path / "t.spacy").exists()
 
 
+def test_build_corpus_command_with_a_fraction_but_no_dev_file_is_a_user_error(tmp_path):
+    from typer.testing import CliRunner
+
+    from paleo_re.cli import app
+
+    srsly.write_jsonl(tmp_path / "hand.jsonl", toy_records(4))
+    result = CliRunner().invoke(app, ["build-corpus", "--train", str(tmp_path / "t.spacy"),
+                                      "--annotated", str(tmp_path / "hand.jsonl"),
+                                      "--dev-fraction", "0.2"])
+    assert result.exit_code == 2 and "--dev-fraction needs --dev" in unwrapped(result.output)
+    assert not (tmp_path / "t.spacy").exists()
+
+
 @pytest.mark.slow
 def test_build_corpus_skips_entities_split_by_the_sentencizer(tmp_path, capsys):
     nlp = spacy.blank("en")

@@ -4,8 +4,10 @@ spaCy's `sentencizer` splits at every full stop, which in this literature cuts t
 (`C. mucrora`), citations (`Smith et al. (2003)`, `fig. 2`), nomenclature (`n. sp.`) and
 unit abbreviations (`Marjum Fm.`) in half, and relations never cross sentences. This component
 splits only where a stop ends a sentence: not after a known abbreviation or a single letter
-(initials, abbreviated genera), not inside parentheses, and only before a token that can start
-a sentence. Its only state is its config, so it saves and loads with the pipeline.
+(initials, abbreviated genera), not between two numbers (PDF text spaces decimals out: `836. 41
+m`; 73 of the 182 splits it made inside the gold training sentences were these, and they cut
+36 of their 2,603 gold pairs apart), not inside parentheses, and only before a token that can
+start a sentence. Its only state is its config, so it saves and loads with the pipeline.
 """
 
 from __future__ import annotations
@@ -74,9 +76,18 @@ def next_sentence_start(doc: Doc, i: int, abbreviations: frozenset[str] = ABBREV
         j += 1
     if j < len(doc):
         first = doc[j].text[0]
+        if first.isdigit() and j == i + 1 and _number_before(doc, i):
+            return None  # a decimal point the PDF text spaced out (`78. 07 m`)
         if first.isupper() or first.isdigit() or doc[j].text in OPENERS:
             return j
     return None
+
+
+def _number_before(doc: Doc, i: int) -> bool:
+    """Whether the stop at token `i` ends a number (`78.` or `78` `.`)."""
+    word = doc[i].text[:-1] if doc[i].text not in SENTENCE_END else (
+        doc[i - 1].text if i > 0 else "")
+    return word.isdigit()
 
 
 class PaleoSentencizer:
