@@ -23,7 +23,7 @@ from paleo_re.io.standoff import read_standoff, text_digest
 
 DATA = Path(__file__).parents[1] / ".." / "shared" / "data"
 SEED_TRAIN = DATA / "paleobert" / "re_train.jsonl"
-REAL_LABELS = Path(__file__).parents[1] / "corpus" / "annotated" / "real.jsonl"
+ANNOTATED = Path(__file__).parents[1] / "corpus" / "annotated"
 
 RECORDS = [
     {"id": "a", "text": "Olenellus gilberti occurs in the Pioche Shale (Dyeran) of Nevada.",
@@ -389,9 +389,10 @@ def test_standoff_errors_name_file_line_and_field(nlp, tmp_path):
 
 @pytest.mark.skipif(not (DATA / "paleobert" / "ner_dev.jsonl").exists(),
                     reason="seed data not available")
-def test_committed_real_labels_match_the_data(nlp):
+@pytest.mark.parametrize("name", ["real.jsonl", "real_more.jsonl"])
+def test_committed_real_labels_match_the_data(nlp, name):
     errors: list[FormatError] = []
-    docs = list(read_standoff(REAL_LABELS, DATA, nlp.make_doc, errors))
+    docs = list(read_standoff(ANNOTATED / name, DATA, nlp.make_doc, errors))
     assert not errors and len(docs) >= 500
     assert {r.label for d in docs for r in d._.relations} == {
         "occurs_in", "found_at", "assigned_to", "part_of"}
