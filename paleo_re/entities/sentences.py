@@ -38,16 +38,22 @@ OPENERS = frozenset(["(", "[", "“", "‘", '"', "'"])
 ABBREVIATIONS = frozenset(a.rstrip(".") for a in DEFAULT_ABBREVIATIONS)
 
 
+def _stopped_word(doc: Doc, i: int) -> str | None:
+    """The word a stop at token `i` ends: the token before a bare stop, or the token itself
+    less its stop (`Mt.`, `n.`, `C.`); None when token `i` is no stop."""
+    text = doc[i].text
+    if text in SENTENCE_END:
+        return doc[i - 1].text if i > 0 else None
+    if text.endswith(".") and len(text) > 1:
+        return text[:-1]
+    return None
+
+
 def _ends_at(doc: Doc, i: int, abbreviations: frozenset[str]) -> bool:
     """Whether token `i` is a stop that ends a sentence, by the word it ends."""
     token = doc[i]
-    if token.text in SENTENCE_END:
-        if i == 0:
-            return False
-        word = doc[i - 1].text
-    elif token.text.endswith(".") and len(token.text) > 1:
-        word = token.text[:-1]  # a token that kept its stop (`Mt.`, `n.`, `C.`)
-    else:
+    word = _stopped_word(doc, i)
+    if word is None:
         return False
     if token.text in ("!", "?"):
         return True
@@ -76,18 +82,11 @@ def next_sentence_start(doc: Doc, i: int, abbreviations: frozenset[str] = ABBREV
         j += 1
     if j < len(doc):
         first = doc[j].text[0]
-        if first.isdigit() and j == i + 1 and _number_before(doc, i):
+        if first.isdigit() and j == i + 1 and (_stopped_word(doc, i) or "").isdigit():
             return None  # a decimal point the PDF text spaced out (`78. 07 m`)
         if first.isupper() or first.isdigit() or doc[j].text in OPENERS:
             return j
     return None
-
-
-def _number_before(doc: Doc, i: int) -> bool:
-    """Whether the stop at token `i` ends a number (`78.` or `78` `.`)."""
-    word = doc[i].text[:-1] if doc[i].text not in SENTENCE_END else (
-        doc[i - 1].text if i > 0 else "")
-    return word.isdigit()
 
 
 class PaleoSentencizer:

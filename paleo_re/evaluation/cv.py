@@ -147,8 +147,7 @@ def cross_validate(gold: Path, k: int, work: Path, config: Path, corpus_args: Se
              f"pipeline as the `all` workflow does (`{config}`, {max_steps} `spacy train` "
              f"steps, {head_epochs} cached head epochs) on the other folds"
              f"{' (`spacy train` also on ' + ' '.join(corpus_args) + ')' if corpus_args else ''}"
-             f", and is scored on its "
-             f"own sentences. "
+             f", and is scored on its own sentences. "
              f"Mean ± standard deviation over folds. Written by `spacy project run cv`.")
     text = report(metrics, floors, intro)
     output.parent.mkdir(parents=True, exist_ok=True)
